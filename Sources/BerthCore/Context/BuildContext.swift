@@ -1,0 +1,144 @@
+import Crypto
+import Foundation
+import NIOCore
+
+/// The digest and size of a packed build context.
+public struct ContextSummary: Sendable, Equatable, Codable {
+    /// `sha256:` followed by the hex digest of the tar stream.
+    public var digest: String
+    public var byteCount: Int64
+
+    /// A short form of the digest, used as the image's version tag.
+    public var version: String {
+        String(digest.dropFirst("sha256:".count).prefix(12))
+    }
+}
+
+/// Everything the Engine needs to build a site's image: the rendered files at the root (Dockerfile, server
+/// configuration) and the site's files under `site/`. Packed as a tar stream, on demand, as often as needed.
+public struct BuildContext: Sendable {
+    public let rootFiles: [ContextFile]
+    public let tree: SiteTree
+
+    /// Chunks handed to the consumer are this large, and at most `bufferedChunks` wait at once.
+    static let chunkSize = 256 * 1024
+    static let bufferedChunks = 4
+
+    public init(rootFiles: [ContextFile], tree: SiteTree) {
+        self.rootFiles = rootFiles
+        self.tree = tree
+    }
+
+    /// Starts packing on a thread of its own and returns the stream of tar bytes. Reading slowly slows the packer;
+    /// abandoning the stream stops it.
+    public func stream() -> ContextStream {
+        let channel = ChunkChannel(capacity: Self.bufferedChunks)
+        let stream = ContextStream(channel: channel)
+        let context = self
+        let thread = Thread {
+            let result = Result<ContextSummary, Error> { try context.produce(into: channel) }
+            switch result {
+            case .success(let summary):
+                stream.record(summary)
+                channel.finish(.success(()))
+            case .failure(let error):
+                channel.finish(.failure(channel.isCancelled ? CancellationError() : error))
+            }
+        }
+        thread.name = "berth-pack"
+        thread.start()
+        return stream
+    }
+
+    /// Packs the whole context without keeping it, to learn its digest and size.
+    public func summary() async throws -> ContextSummary {
+        let stream = stream()
+        for try await _ in stream {}
+        guard let summary = stream.summary else { throw ContextError.archive("the stream ended without a digest") }
+        return summary
+    }
+
+    private func produce(into channel: ChunkChannel) throws -> ContextSummary {
+        var hasher = SHA256()
+        var byteCount: Int64 = 0
+        var pending = ByteBufferAllocator().buffer(capacity: Self.chunkSize)
+        func flush() -> Bool {
+            guard pending.readableBytes > 0 else { return true }
+            let chunk = pending
+            pending = ByteBufferAllocator().buffer(capacity: Self.chunkSize)
+            return channel.send(chunk)
+        }
+        let writer = try TarWriter { bytes in
+            hasher.update(bufferPointer: bytes)
+            byteCount += Int64(bytes.count)
+            pending.writeBytes(bytes)
+            return pending.readableBytes < Self.chunkSize || flush()
+        }
+        for file in rootFiles {
+            try writer.addFile(file.name, contents: Array(file.contents.utf8))
+        }
+        let siteDirectory = BuildContextLayout.siteDirectory
+        try writer.addDirectory(siteDirectory)
+        for entry in tree.entries {
+            let path = siteDirectory + "/" + entry.path
+            switch entry.kind {
+            case .directory:
+                try writer.addDirectory(path)
+            case .symlink(let target):
+                try writer.addSymlink(path, target: target)
+            case .file(let size, let executable):
+                try writer.addFile(path, from: entry.sourcePath, size: size, executable: executable)
+            }
+        }
+        try writer.finish()
+        guard flush() else { throw CancellationError() }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return ContextSummary(digest: "sha256:" + digest, byteCount: byteCount)
+    }
+}
+
+/// The tar bytes of a build context as they are made, in chunks, with backpressure. One pass only.
+/// After the last chunk, `summary` holds the digest and size of everything that was streamed.
+public final class ContextStream: AsyncSequence, @unchecked Sendable {
+    public typealias Element = ByteBuffer
+
+    private let channel: ChunkChannel
+    private let lock = NSLock()
+    private var recordedSummary: ContextSummary?
+
+    init(channel: ChunkChannel) {
+        self.channel = channel
+    }
+
+    public var summary: ContextSummary? {
+        lock.withLock { recordedSummary }
+    }
+
+    func record(_ summary: ContextSummary) {
+        lock.withLock { recordedSummary = summary }
+    }
+
+    /// Stops the packer; the consumer's next read ends with `CancellationError`.
+    public func cancel() {
+        channel.cancel()
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        fileprivate let abandonment: Abandonment
+
+        public mutating func next() async throws -> ByteBuffer? {
+            try await abandonment.channel.next()
+        }
+    }
+
+    /// Cancels the packer when the last iterator is dropped, so an abandoned stream never leaves it blocked.
+    fileprivate final class Abandonment: Sendable {
+        let channel: ChunkChannel
+        init(channel: ChunkChannel) { self.channel = channel }
+        deinit { channel.cancel() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(abandonment: Abandonment(channel: channel))
+    }
+}

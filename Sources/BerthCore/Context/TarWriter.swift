@@ -1,0 +1,159 @@
+import CArchive
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A reproducible tar writer over libarchive: every header field is set explicitly (uid/gid 0, no user names,
+/// one fixed mtime, modes 0644/0755), and pax records appear only for long or non-ASCII names.
+/// Output goes to `sink` block by block; the writer never holds more than one block of file data.
+final class TarWriter {
+    /// 2000-01-01T00:00:00Z: a fixed, plausible modification time for every entry.
+    static let fixedModificationTime: time_t = 946_684_800
+
+    private static let fileType: UInt32 = 0o100000
+    private static let directoryType: UInt32 = 0o040000
+    private static let symlinkType: UInt32 = 0o120000
+
+    /// Receives each block libarchive writes; returns false to abort (the consumer went away).
+    typealias Sink = (UnsafeRawBufferPointer) -> Bool
+
+    private let archive: OpaquePointer
+    private let entry: OpaquePointer
+    private let sinkBox: SinkBox
+    private var readBuffer = [UInt8](repeating: 0, count: 128 * 1024)
+
+    private final class SinkBox {
+        let sink: Sink
+        init(sink: @escaping Sink) { self.sink = sink }
+    }
+
+    private static let localeIsSet: Bool = {
+        // libarchive converts names through the C library's locale; in the default "C" locale any non-ASCII
+        // name fails ("Can't translate pathname"). Only the character type is changed.
+        setlocale(LC_CTYPE, "C.UTF-8") != nil
+    }()
+
+    init(sink: @escaping Sink) throws(ContextError) {
+        _ = Self.localeIsSet
+        guard let archive = archive_write_new(), let entry = archive_entry_new() else {
+            throw ContextError.archive("libarchive could not allocate a writer")
+        }
+        self.archive = archive
+        self.entry = entry
+        self.sinkBox = SinkBox(sink: sink)
+        try check(archive_write_set_format_pax_restricted(archive), "setting the tar format")
+        let opaqueSink = Unmanaged.passUnretained(sinkBox).toOpaque()
+        let status = archive_write_open2(archive, opaqueSink, nil, { _, clientData, buffer, length in
+            guard let clientData, let buffer else { return -1 }
+            let box = Unmanaged<SinkBox>.fromOpaque(clientData).takeUnretainedValue()
+            return box.sink(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : -1
+        }, nil, nil)
+        try check(status, "opening the tar stream")
+    }
+
+    deinit {
+        archive_entry_free(entry)
+        archive_write_free(archive)
+    }
+
+    func addDirectory(_ path: String) throws(ContextError) {
+        try writeHeader(path: path, type: Self.directoryType, permissions: 0o755, size: 0)
+    }
+
+    func addSymlink(_ path: String, target: String) throws(ContextError) {
+        try writeHeader(path: path, type: Self.symlinkType, permissions: 0o777, size: 0, linkTarget: target)
+    }
+
+    func addFile(_ path: String, contents: [UInt8], executable: Bool = false) throws(ContextError) {
+        try writeHeader(path: path, type: Self.fileType, permissions: executable ? 0o755 : 0o644,
+                        size: Int64(contents.count))
+        let written = contents.withUnsafeBytes { writeData($0) }
+        try checkWritten(written, path: path)
+    }
+
+    /// Copies a file from disk. It must still be the regular file of `size` bytes seen when the site was scanned;
+    /// if it changed, the archive is abandoned with an error rather than finished with a wrong entry.
+    func addFile(_ path: String, from sourcePath: String, size: Int64, executable: Bool) throws(ContextError) {
+        // O_NONBLOCK: if a FIFO has taken the file's place since the scan, opening it must not hang.
+        let descriptor = open(sourcePath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ContextError.site(.readFailed(path: sourcePath, reason: POSIXFileSystem.errnoText()))
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int64(info.st_size) == size else {
+            throw ContextError.site(.fileChanged(path: sourcePath))
+        }
+        try writeHeader(path: path, type: Self.fileType, permissions: executable ? 0o755 : 0o644, size: size)
+        var remaining = size
+        while remaining > 0 {
+            let wanted = Int(min(Int64(readBuffer.count), remaining))
+            let count = readBuffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, wanted) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ContextError.site(.readFailed(path: sourcePath, reason: POSIXFileSystem.errnoText()))
+            }
+            if count == 0 {
+                throw ContextError.site(.fileChanged(path: sourcePath))
+            }
+            let written = readBuffer.withUnsafeBytes { writeData(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            try checkWritten(written, path: path)
+            remaining -= Int64(count)
+        }
+        var extra: UInt8 = 0
+        if read(descriptor, &extra, 1) > 0 {
+            throw ContextError.site(.fileChanged(path: sourcePath))
+        }
+    }
+
+    /// Writes the end-of-archive blocks and flushes the last block to the sink.
+    func finish() throws(ContextError) {
+        try check(archive_write_close(archive), "finishing the tar stream")
+    }
+
+    private func writeHeader(path: String, type: UInt32, permissions: UInt32, size: Int64,
+                             linkTarget: String? = nil) throws(ContextError) {
+        archive_entry_clear(entry)
+        archive_entry_set_pathname_utf8(entry, path)
+        archive_entry_set_filetype(entry, type)
+        archive_entry_set_perm(entry, mode_t(permissions))
+        archive_entry_set_size(entry, size)
+        archive_entry_set_uid(entry, 0)
+        archive_entry_set_gid(entry, 0)
+        archive_entry_set_mtime(entry, Self.fixedModificationTime, 0)
+        if let linkTarget {
+            archive_entry_set_symlink_utf8(entry, linkTarget)
+        }
+        try check(archive_write_header(archive, entry), "writing the entry for '\(path)'")
+    }
+
+    /// Returns libarchive's failure status, or nil once every byte is written.
+    private func writeData(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = archive_write_data(archive, bytes.baseAddress! + offset, bytes.count - offset)
+            guard written > 0 else { return written == 0 ? ARCHIVE_FATAL : Int32(truncatingIfNeeded: written) }
+            offset += written
+        }
+        return nil
+    }
+
+    private func checkWritten(_ failure: Int32?, path: String) throws(ContextError) {
+        guard let failure else { return }
+        try check(failure, "writing the content of '\(path)'")
+        throw ContextError.archive("libarchive could not write the content of '\(path)'")
+    }
+
+    private func check(_ status: Int32, _ action: String) throws(ContextError) {
+        guard status < ARCHIVE_OK else { return }
+        if status == ARCHIVE_WARN { return }
+        if let message = archive_error_string(archive) {
+            throw ContextError.archive("\(action): \(String(cString: message))")
+        }
+        throw ContextError.archive("\(action) failed (libarchive status \(status))")
+    }
+}

@@ -1,0 +1,57 @@
+/// The optional `berth.yml` at a site's root. Every field may be overridden on the command line.
+public struct SiteConfig: Sendable, Equatable {
+    public var server: ServerKind?
+    public var memory: MemoryLimit?
+    /// The host port to publish on; nil leaves the choice to berth.
+    public var port: Int?
+    /// Unknown paths fall back to /index.html (single-page applications).
+    public var spa: Bool = false
+    /// The page served for a missing path, relative to the site root (default: `404.html` when present).
+    public var errorPage: String?
+
+    public static let fileName = "berth.yml"
+    static let keys = ["server", "memory", "port", "spa", "error_page"]
+
+    public init(server: ServerKind? = nil, memory: MemoryLimit? = nil, port: Int? = nil, spa: Bool = false,
+                errorPage: String? = nil) {
+        self.server = server
+        self.memory = memory
+        self.port = port
+        self.spa = spa
+        self.errorPage = errorPage
+    }
+
+    public init(yaml text: String, file: String = fileName) throws(ConfigFileError) {
+        guard let mapping = try YAMLMapping.parse(text, file: file) else { return }
+        try mapping.rejectUnknownKeys(allowed: Self.keys, in: file)
+        if let (text, line) = try mapping.string("server") {
+            guard let server = ServerKind(rawValue: text) else {
+                throw ConfigFileError(file: file, line: line,
+                                      message: "server '\(text)' is not known; use nginx or python")
+            }
+            self.server = server
+        }
+        if let (text, line) = try mapping.string("memory") {
+            do {
+                memory = try MemoryLimit(parsing: text)
+            } catch {
+                throw ConfigFileError(file: file, line: line, message: error.description)
+            }
+        }
+        if let (text, line) = try mapping.string("port") {
+            guard let port = Int(text), (1...65535).contains(port) else {
+                throw ConfigFileError(file: file, line: line, message: "port must be a number from 1 to 65535, not '\(text)'")
+            }
+            self.port = port
+        }
+        spa = try mapping.bool("spa") ?? false
+        if let (text, line) = try mapping.string("error_page") {
+            let cleaned = text.hasPrefix("/") ? String(text.dropFirst()) : text
+            guard !cleaned.isEmpty, !cleaned.split(separator: "/").contains("..") else {
+                throw ConfigFileError(file: file, line: line,
+                                      message: "error_page must be a path inside the site, such as 404.html")
+            }
+            errorPage = cleaned
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Print the Dockerfile that publish would build, or write it and the server's configuration to a directory."
+    )
+
+    @OptionGroup var siteOptions: SiteOptions
+
+    @Option(help: "Write the Dockerfile and the server's configuration files into this directory.",
+            completion: .directory)
+    var out: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            let (_, _, context) = try siteOptions.buildContext()
+            guard let out else {
+                if let dockerfile = context.rootFiles.first(where: { $0.name == "Dockerfile" }) {
+                    print(dockerfile.contents, terminator: "")
+                }
+                return
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                for file in context.rootFiles {
+                    try Data(file.contents.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(file.name))
+                }
+            } catch {
+                throw CommandError("cannot write to '\(out)': \(error.localizedDescription)")
+            }
+            Console.status("wrote \(context.rootFiles.map(\.name).joined(separator: ", ")) to \(out)")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+extension ServerKind: ExpressibleByArgument {}
+
+/// Options shared by every command that turns a site directory into a build context.
+struct SiteOptions: ParsableArguments {
+    @Argument(help: "The site directory.", completion: .directory)
+    var site: String
+
+    @Option(help: "The web server: nginx or python (default: berth.yml's server, else nginx).")
+    var server: ServerKind?
+
+    @Option(name: .customLong("base-image"),
+            help: "The image to build on (default: $BERTH_NGINX_IMAGE / $BERTH_PYTHON_IMAGE, else the official image).")
+    var baseImage: String?
+
+    @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
+    var dereference = false
+
+    /// Loads the site and renders its build context.
+    func buildContext(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> (site: Site, server: ServerKind, context: BuildContext)
+    {
+        let site = try Site.load(path: self.site, dereference: dereference)
+        let server = self.server ?? site.config.server ?? .nginx
+        let templates = try TemplateSet.locate(environment: environment)
+        let image = server.baseImage(override: baseImage, environment: environment)
+        let files = try templates.render(server: server, values: site.templateValues(server: server, baseImage: image))
+        return (site, server, BuildContext(rootFiles: files, tree: site.tree))
+    }
+}

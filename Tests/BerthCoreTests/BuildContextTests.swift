@@ -1,0 +1,288 @@
+import Foundation
+import Testing
+@testable import BerthCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Build context packing")
+struct BuildContextTests {
+    static let rootFiles = [ContextFile(name: "Dockerfile", contents: "FROM scratch\nCOPY site/ /srv/site/\n")]
+
+    func pack(_ site: TemporarySite, dereference: Bool = false, rules: IgnoreRules = .empty) async throws
+        -> (entries: [TarEntry], summary: ContextSummary)
+    {
+        let tree = try SiteTree.scan(root: site.path, rules: rules, dereference: dereference)
+        return try await pack(BuildContext(rootFiles: Self.rootFiles, tree: tree))
+    }
+
+    func pack(_ context: BuildContext) async throws -> (entries: [TarEntry], summary: ContextSummary) {
+        let stream = context.stream()
+        var bytes: [UInt8] = []
+        for try await chunk in stream {
+            bytes += chunk.readableBytesView
+        }
+        let summary = try #require(stream.summary)
+        #expect(summary.byteCount == Int64(bytes.count))
+        return (try TarReader.entries(bytes), summary)
+    }
+
+    @Test("layout: Dockerfile at the root, the site under site/, sorted, with fixed owners, times and modes")
+    func layout() async throws {
+        let site = try TemporarySite()
+        try site.write("index.html", "<h1>hi</h1>")
+        try site.write("b/z.css", "z")
+        try site.write("a-b.txt", "dash")
+        try site.write("a/run.sh", "#!/bin/sh", mode: 0o700)
+        try site.write("a/private.txt", "p", mode: 0o600)
+        let (entries, summary) = try await pack(site)
+        #expect(entries.map(\.path.trimmingSlash) == [
+            "Dockerfile", "site", "site/a", "site/a-b.txt", "site/a/private.txt", "site/a/run.sh", "site/b",
+            "site/b/z.css", "site/index.html",
+        ])
+        for entry in entries {
+            #expect(entry.uid == 0 && entry.gid == 0)
+            #expect(entry.userName == nil || entry.userName == "")
+            #expect(entry.mtime == 946_684_800)
+        }
+        let modes = Dictionary(uniqueKeysWithValues: entries.map { ($0.path.trimmingSlash, $0.mode) })
+        #expect(modes["site/a/run.sh"] == 0o755)
+        #expect(modes["site/a/private.txt"] == 0o644)
+        #expect(modes["site/index.html"] == 0o644)
+        #expect(modes["site/a"] == 0o755)
+        #expect(entries.first { $0.path == "site/index.html" }?.text == "<h1>hi</h1>")
+        #expect(summary.digest.hasPrefix("sha256:") && summary.digest.count == 71)
+    }
+
+    @Test("the same site packs to the same bytes, whatever the files' times, owners and permissions")
+    func reproducible() async throws {
+        let first = try TemporarySite()
+        let second = try TemporarySite()
+        for site in [first, second] {
+            try site.write("index.html", "same")
+            try site.write("deep/er/page.html", "page")
+        }
+        chmod(second.path + "/index.html", 0o600)
+        chown(second.path + "/index.html", 1234, 5678)
+        var times = [timespec(tv_sec: 12345, tv_nsec: 0), timespec(tv_sec: 12345, tv_nsec: 0)]
+        utimensat(AT_FDCWD, second.path + "/deep/er/page.html", &times, 0)
+        let a = try await pack(first)
+        let b = try await pack(first)
+        let c = try await pack(second)
+        #expect(a.summary == b.summary)
+        #expect(a.summary == c.summary)
+        try second.write("index.html", "samf")
+        let d = try await pack(second)
+        #expect(d.summary.digest != a.summary.digest)
+    }
+
+    @Test("never ships .git, .dockerignore or berth.yml at the root")
+    func neverShipped() async throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.write(".git/config")
+        try site.write(".dockerignore", "*.tmp\n")
+        try site.write("berth.yml", "spa: true\n")
+        try site.write("sub/berth.yml", "kept: inside a subdirectory\n")
+        try site.write(".well-known/security.txt")
+        let (entries, _) = try await pack(site)
+        let paths = Set(entries.map(\.path.trimmingSlash))
+        #expect(!paths.contains { $0.hasPrefix("site/.git") })
+        #expect(!paths.contains("site/.dockerignore"))
+        #expect(!paths.contains("site/berth.yml"))
+        #expect(paths.contains("site/sub/berth.yml"))
+        #expect(paths.contains("site/.well-known/security.txt"))
+    }
+
+    @Test("honours .dockerignore, including an excluded directory with a re-included child")
+    func ignoreRules() async throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.write("drafts/one.html")
+        try site.write("drafts/keep.html")
+        try site.write("notes.md")
+        try site.write("a/b/c.map")
+        let rules = try IgnoreRules(dockerignore: "drafts\n!drafts/keep.html\n*.md\n**/*.map\n")
+        let (entries, _) = try await pack(site, rules: rules)
+        let paths = entries.map(\.path.trimmingSlash)
+        #expect(paths.contains("site/drafts/keep.html"))
+        #expect(paths.contains("site/drafts"))
+        #expect(!paths.contains("site/drafts/one.html"))
+        #expect(!paths.contains("site/notes.md"))
+        #expect(!paths.contains("site/a/b/c.map"))
+    }
+
+    @Test("odd names: spaces, non-ASCII, newlines, 255-byte components and very long paths")
+    func oddNames() async throws {
+        let site = try TemporarySite()
+        let longComponent = String(repeating: "é", count: 127) + "x"  // 255 bytes
+        #expect(longComponent.utf8.count == 255)
+        let deepPath = (0..<12).map { "directory-\($0)-" + String(repeating: "d", count: 80) }.joined(separator: "/")
+        let names = [
+            "with space.html", "ünïcødé-日本語.html", "new\nline.html", longComponent, deepPath + "/page.html",
+            "quote\"and'apostrophe.txt", "back\\slash.txt", "tab\tname.txt", "emoji-🚢.txt",
+        ]
+        for (index, name) in names.enumerated() {
+            try site.write(name, "content \(index)")
+        }
+        let (entries, _) = try await pack(site)
+        for (index, name) in names.enumerated() {
+            let entry = entries.first { $0.path == "site/" + name }
+            #expect(entry?.text == "content \(index)", "missing or wrong: \(name.debugDescription)")
+        }
+        #expect(deepPath.utf8.count > 1000)
+    }
+
+    @Test("a symlink that stays inside the site is packed as a link")
+    func insideLink() async throws {
+        let site = try TemporarySite()
+        try site.write("index.html", "home")
+        try site.write("docs/page.html", "page")
+        try site.symlink("home.html", to: "index.html")
+        try site.symlink("docs/up.html", to: "../index.html")
+        try site.symlink("latest", to: "docs")
+        let (entries, _) = try await pack(site)
+        let kinds = Dictionary(uniqueKeysWithValues: entries.map { ($0.path.trimmingSlash, $0.kind) })
+        #expect(kinds["site/home.html"] == .symlink("index.html"))
+        #expect(kinds["site/docs/up.html"] == .symlink("../index.html"))
+        #expect(kinds["site/latest"] == .symlink("docs"))
+        #expect(!kinds.keys.contains("site/latest/page.html"))
+    }
+
+    @Test("links that escape the site are refused, each one named")
+    func escapingLinks() throws {
+        let outside = try TemporarySite()
+        try outside.write("jquery.js", "outside")
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.symlink("abs.js", to: outside.path + "/jquery.js")
+        try site.symlink("_static/up.js", to: "../../jquery.js")
+        try site.mkdir("_static")
+        try site.symlink("_static/up.js", to: "../../jquery.js")
+        do {
+            _ = try SiteTree.scan(root: site.path, rules: .empty)
+            Issue.record("escaping links were accepted")
+        } catch let error {
+            guard case .badEntries(_, let problems) = error else {
+                Issue.record("wrong error: \(error)")
+                return
+            }
+            #expect(Set(problems.map(\.path)) == ["abs.js", "_static/up.js"])
+            #expect(error.description.contains("--dereference"))
+        }
+    }
+
+    @Test("--dereference packs the content behind an escaping link; a missing target is still an error")
+    func dereference() async throws {
+        let outside = try TemporarySite()
+        try outside.write("jquery.js", "outside content")
+        try outside.write("assets/logo.svg", "<svg/>")
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.mkdir("_static")
+        try site.symlink("_static/jquery.js", to: outside.path + "/jquery.js")
+        try site.symlink("assets", to: outside.path + "/assets")
+        try site.symlink("inside.html", to: "index.html")
+        let (entries, _) = try await pack(site, dereference: true)
+        let byPath = Dictionary(uniqueKeysWithValues: entries.map { ($0.path.trimmingSlash, $0) })
+        #expect(byPath["site/_static/jquery.js"]?.kind == .file)
+        #expect(byPath["site/_static/jquery.js"]?.text == "outside content")
+        #expect(byPath["site/assets/logo.svg"]?.text == "<svg/>")
+        #expect(byPath["site/inside.html"]?.kind == .symlink("index.html"))
+
+        try site.symlink("gone.js", to: outside.path + "/missing.js")
+        #expect(throws: SiteError.self) { try SiteTree.scan(root: site.path, rules: .empty, dereference: true) }
+    }
+
+    @Test("FIFOs, sockets and devices are refused by name, without blocking")
+    func specialFiles() throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        #expect(mkfifo(site.path + "/pipe", 0o644) == 0)
+        #expect(mknod(site.path + "/null-device", S_IFCHR | 0o644, makedev(1, 3)) == 0)
+        let socketPath = site.path + "/control.sock"
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in socketPath.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        do {
+            _ = try SiteTree.scan(root: site.path, rules: .empty)
+            Issue.record("special files were accepted")
+        } catch {
+            guard case .badEntries(_, let problems) = error else { Issue.record("wrong error \(error)"); return }
+            let kinds = Dictionary(uniqueKeysWithValues: problems.map { ($0.path, $0.kind) })
+            #expect(kinds["pipe"] == .specialFile(kind: "named pipe (FIFO)"))
+            #expect(kinds["control.sock"] == .specialFile(kind: "socket"))
+            #expect(kinds["null-device"] == .specialFile(kind: "character device"))
+        }
+        // Ignored special files are no problem.
+        let rules = try IgnoreRules(dockerignore: "pipe\nnull-device\ncontrol.sock\n")
+        #expect(try SiteTree.scan(root: site.path, rules: rules).entries.map(\.path) == ["index.html"])
+    }
+
+    @Test("missing path, a file instead of a directory, and an empty site are clear errors")
+    func badRoots() throws {
+        let site = try TemporarySite()
+        #expect(throws: SiteError.notFound(path: site.path + "/nope")) {
+            try SiteTree.scan(root: site.path + "/nope", rules: .empty)
+        }
+        let file = try site.write("file.txt")
+        #expect(throws: SiteError.notADirectory(path: file)) { try SiteTree.scan(root: file, rules: .empty) }
+        let empty = try TemporarySite()
+        try empty.mkdir("only/directories")
+        try empty.write(".dockerignore", "*\n")
+        #expect(throws: SiteError.empty(path: empty.path)) { try SiteTree.scan(root: empty.path, rules: .empty) }
+        #expect(throws: SiteError.self) { try Site.load(path: empty.path) }
+    }
+
+    @Test("a file that grows or shrinks after the scan fails the pack instead of producing a wrong tar")
+    func fileChangedWhilePacking() async throws {
+        for change in ["grow", "shrink", "fifo"] {
+            let site = try TemporarySite()
+            try site.write("index.html", "home")
+            let path = try site.write("big.bin", bytes: [UInt8](repeating: 7, count: 300_000))
+            let tree = try SiteTree.scan(root: site.path, rules: .empty)
+            switch change {
+            case "grow": try site.write("big.bin", bytes: [UInt8](repeating: 7, count: 300_001))
+            case "shrink": try site.write("big.bin", bytes: [UInt8](repeating: 7, count: 10))
+            default:
+                unlink(path)
+                #expect(mkfifo(path, 0o644) == 0)
+            }
+            let context = BuildContext(rootFiles: Self.rootFiles, tree: tree)
+            await #expect(throws: ContextError.self, "\(change)") { _ = try await context.summary() }
+        }
+    }
+
+    @Test("abandoning the stream stops the packer")
+    func abandon() async throws {
+        let site = try TemporarySite()
+        for index in 0..<64 {
+            try site.write("file-\(index).bin", bytes: [UInt8](repeating: UInt8(index), count: 200_000))
+        }
+        let tree = try SiteTree.scan(root: site.path, rules: .empty)
+        let stream = BuildContext(rootFiles: Self.rootFiles, tree: tree).stream()
+        var iterator = stream.makeAsyncIterator()
+        _ = try await iterator.next()
+        stream.cancel()
+        var ended = false
+        do {
+            while try await iterator.next() != nil {}
+        } catch is CancellationError {
+            ended = true
+        }
+        #expect(ended)
+        #expect(stream.summary == nil)
+    }
+}
+
+extension String {
+    var trimmingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+}

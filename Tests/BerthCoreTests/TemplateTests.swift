@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import BerthCore
+
+@Suite("Templates")
+struct TemplateTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let templates = TemplateSet(directory: repositoryRoot.appendingPathComponent("templates").path)
+    static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Golden")
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var golden: String
+        var server: ServerKind
+        var spa: Bool
+        var errorPage: String?
+        var testDescription: String { golden }
+    }
+
+    static let cases = [
+        Case(golden: "nginx-default", server: .nginx, spa: false, errorPage: "404.html"),
+        Case(golden: "nginx-spa", server: .nginx, spa: true, errorPage: nil),
+        Case(golden: "python", server: .python, spa: false, errorPage: nil),
+    ]
+
+    /// Set BERTH_UPDATE_GOLDEN=1 to rewrite the golden files after an intended template change.
+    @Test("renders the golden files", arguments: cases)
+    func golden(_ testCase: Case) throws {
+        let values = TemplateValues(baseImage: testCase.server.defaultBaseImage, port: 8080,
+                                    user: testCase.server.runAsUser, spa: testCase.spa, errorPage: testCase.errorPage)
+        let files = try Self.templates.render(server: testCase.server, values: values)
+        #expect(files.first?.name == "Dockerfile")
+        let rendered = files.map { "=== \($0.name)\n\($0.contents)" }.joined(separator: "\n")
+        let goldenFile = Self.goldenDirectory.appendingPathComponent(testCase.golden + ".txt")
+        if ProcessInfo.processInfo.environment["BERTH_UPDATE_GOLDEN"] == "1" {
+            try rendered.write(to: goldenFile, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: goldenFile, encoding: .utf8)
+        #expect(rendered == expected)
+        #expect(!rendered.contains("&amp;") && !rendered.contains("&quot;") && !rendered.contains("&#"))
+        #expect(!rendered.contains("{{"))
+    }
+
+    @Test("the nginx configuration holds the hardening the issue asks for")
+    func nginxHardening() throws {
+        let values = TemplateValues(baseImage: "x", port: 8080, user: "101:101", spa: false, errorPage: "404.html")
+        let files = try Self.templates.render(server: .nginx, values: values)
+        let config = try #require(files.first { $0.name == "nginx.conf" }).contents
+        for line in ["pid /tmp/nginx.pid;", "listen 8080", "server_tokens off;", "gzip on;",
+                     "X-Content-Type-Options nosniff", "error_page 404 /404.html;", "include /etc/nginx/mime.types;"] {
+            #expect(config.contains(line), "nginx.conf lacks \(line)")
+        }
+        let dockerfile = try #require(files.first).contents
+        #expect(dockerfile.contains("USER 101:101"))
+        #expect(dockerfile.contains("FROM x\n"))
+    }
+
+    @Test("a template naming a value berth does not provide fails instead of rendering empty text")
+    func missingValue() throws {
+        let directory = try TemporarySite()
+        try directory.write("nginx/Dockerfile.mustache", "{{%CONTENT_TYPE: TEXT}}\nFROM {{baseImage}}\nRUN {{colour}}\n")
+        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil)
+        #expect(throws: TemplateError.missingValues(template: "nginx/Dockerfile.mustache", names: ["colour"])) {
+            try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
+        }
+    }
+
+    @Test("every template must be plain text, so that && and quotes are never HTML-escaped")
+    func plainTextPragma() throws {
+        let directory = try TemporarySite()
+        try directory.write("nginx/Dockerfile.mustache", "FROM {{baseImage}}\nRUN a && b\n")
+        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil)
+        #expect(throws: TemplateError.self) {
+            try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
+        }
+        try directory.write("nginx/Dockerfile.mustache", "{{%CONTENT_TYPE: TEXT}}\nFROM {{baseImage}}\nRUN a && \"b\"\n{{>_extra}}")
+        try directory.write("nginx/_extra.mustache", "{{%CONTENT_TYPE: TEXT}}\nRUN c && '{{user}}'\n")
+        let files = try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
+        #expect(files.map(\.name) == ["Dockerfile"])
+        #expect(files[0].contents == "FROM x\nRUN a && \"b\"\nRUN c && '1'\n")
+    }
+
+    @Test("a missing partial is an error naming it")
+    func missingPartial() throws {
+        let directory = try TemporarySite()
+        try directory.write("nginx/Dockerfile.mustache", "{{%CONTENT_TYPE: TEXT}}\n{{> _nowhere }}\n")
+        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil)
+        #expect(throws: TemplateError.missingPartial(template: "nginx/Dockerfile.mustache", partial: "_nowhere")) {
+            try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
+        }
+    }
+
+    @Test("base image: flag, else environment, else the official image")
+    func baseImageChoice() {
+        #expect(ServerKind.nginx.baseImage(override: "mine:1", environment: ["BERTH_NGINX_IMAGE": "env:1"]) == "mine:1")
+        #expect(ServerKind.nginx.baseImage(override: nil, environment: ["BERTH_NGINX_IMAGE": "env:1"]) == "env:1")
+        #expect(ServerKind.python.baseImage(override: nil, environment: ["BERTH_NGINX_IMAGE": "env:1"])
+            == ServerKind.python.defaultBaseImage)
+    }
+}
