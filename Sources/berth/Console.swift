@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A failure the CLI itself detects, with a message for the person at the terminal.
 struct CommandError: Error, CustomStringConvertible {
@@ -8,26 +11,47 @@ struct CommandError: Error, CustomStringConvertible {
 }
 
 enum Console {
+    private static let lock = NSLock()
+
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
     static func status(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        writeError(line + "\n")
     }
 
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data(("berth: error: " + message + "\n").utf8))
+        writeError("berth: error: " + message + "\n")
+    }
+
+    static func writeError(_ text: String) {
+        lock.withLock { FileHandle.standardError.write(Data(text.utf8)) }
+    }
+
+    static func writeOutput(_ text: String) {
+        lock.withLock { FileHandle.standardOutput.write(Data(text.utf8)) }
+    }
+
+    /// One JSON object on its own line on standard output.
+    static func jsonLine(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return }
+        writeOutput(String(decoding: data, as: UTF8.self) + "\n")
     }
 }
 
-/// Runs a command body; any failure is printed as one clear message and ends the command with a non-zero status.
-func reportingErrors(_ body: () async throws -> Void) async throws {
+/// Runs a command body; any failure is printed as one clear message (and as a JSON error line with `json`) and
+/// ends the command with a non-zero status.
+func reportingErrors(json: Bool = false, _ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let exit as ExitCode {
         throw exit
-    } catch is CancellationError {
-        Console.error("cancelled")
-        throw ExitCode.failure
     } catch {
-        Console.error(String(describing: error))
+        let message = error is CancellationError ? "cancelled" : String(describing: error)
+        if json {
+            Console.jsonLine(["event": "error", "message": message])
+        }
+        Console.error(message)
         throw ExitCode.failure
     }
 }

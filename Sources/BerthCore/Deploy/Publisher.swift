@@ -1,0 +1,201 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+/// Publishes a site on one host: pack, build, tag and push, run, check, and replace the previous version only
+/// once the new one serves. A publish that fails at any step leaves the version that was serving running.
+public struct Publisher: Sendable {
+    public let host: DockerHost
+    public let engine: DockerEngine
+    public let templates: TemplateSet
+    public let credentials: CredentialStore
+    public let environment: [String: String]
+    let checkClient: HTTPClient
+    let logger: Logger
+
+    /// Shared by all publishes for the `/` check: short connect timeout, no redirects followed.
+    public static let sharedCheckClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(2), read: .seconds(5))
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(host: DockerHost, engine: DockerEngine, templates: TemplateSet, credentials: CredentialStore,
+                environment: [String: String], logger: Logger = Logger(label: "berth.publish")) {
+        self.host = host
+        self.engine = engine
+        self.templates = templates
+        self.credentials = credentials
+        self.environment = environment
+        self.checkClient = Self.sharedCheckClient
+        self.logger = logger
+    }
+
+    public typealias EventHandler = @Sendable (PublishEvent) -> Void
+
+    public func publish(sitePath: String, options: PublishOptions, events: @escaping EventHandler) async throws
+        -> PublishResult
+    {
+        var timer = StageTimer(events: events)
+
+        // Everything that can be wrong with the input is found before the engine is touched.
+        timer.start(.pack, detail: sitePath)
+        let site = try Site.load(path: sitePath, dereference: options.dereference)
+        let identity = try Self.identity(site: site, options: options)
+        let server = options.server ?? site.config.server ?? .nginx
+        let memory = options.memory ?? site.config.memory ?? .defaultLimit
+        let portRequest = options.port ?? site.config.port.map(PortRequest.fixed) ?? .auto
+        let baseImage = server.baseImage(override: options.baseImage, environment: environment)
+        let files = try templates.render(server: server, values: site.templateValues(server: server, baseImage: baseImage))
+        let context = BuildContext(rootFiles: files, tree: site.tree)
+        let summary = try await context.summary()
+        timer.finish(.pack)
+
+        try await engine.ping()
+        let existing = try await existingContainer(identity)
+        if let existing, let result = upToDate(existing, identity: identity, digest: summary.digest, memory: memory,
+                                               portRequest: portRequest, stageSeconds: timer.seconds) {
+            events(.upToDate(url: result.url))
+            return result
+        }
+
+        let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
+        let registryAuth = try await registryAuthHeader(registry)
+        let repository = identity.repository(registry: registry)
+        let version = options.tag ?? summary.version
+        let image = "\(repository):\(version)"
+        var labels = identity.labels
+        labels[BerthLabel.digest] = summary.digest
+        labels[BerthLabel.version] = version
+        labels[BerthLabel.server] = server.rawValue
+
+        timer.start(.build, detail: image)
+        let stream = context.stream()
+        let buildOptions = BuildOptions(tags: [image, "\(repository):latest"], labels: labels)
+        for try await event in engine.build(context: stream, options: buildOptions) {
+            switch event {
+            case .output(let text): events(.buildOutput(text))
+            case .progress(let progress): events(.progress(.build, progress))
+            case .built: break
+            }
+        }
+        // The digest labels the image; if the files changed between the two passes it would label other content.
+        guard stream.summary?.digest == summary.digest else {
+            throw PublishError.siteChangedDuringPublish(site: sitePath)
+        }
+        timer.finish(.build)
+
+        if let registry {
+            timer.start(.push, detail: registry)
+            for tag in [version, "latest"] {
+                for try await event in engine.push(repository: repository, tag: tag, registryAuth: registryAuth) {
+                    switch event {
+                    case .progress(let progress): events(.progress(.push, progress))
+                    case .pushed(_, let digest, _): events(.pushed(reference: "\(repository):\(tag)", digest: digest))
+                    }
+                }
+            }
+            timer.finish(.push)
+        }
+
+        let replacement = Replacement(publisher: self, identity: identity, existing: existing)
+        let (containerID, url) = try await replacement.run(
+            image: image, server: server, memory: memory, portRequest: portRequest, labels: labels,
+            checkTimeout: options.checkTimeout, timer: &timer)
+        return PublishResult(
+            host: host.name, user: identity.user, site: identity.site, containerID: containerID,
+            containerName: identity.containerName, image: image, digest: summary.digest, version: version, url: url,
+            memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds)
+    }
+
+    static func identity(site: Site, options: PublishOptions) throws -> SiteIdentity {
+        let name = options.siteName ?? site.defaultName
+        guard SiteName.isValid(name) else {
+            throw PublishError.invalidOption(
+                "site name '\(name)' may hold only lower-case letters, digits and dashes (at most 63)")
+        }
+        guard SiteName.isValid(options.user) else {
+            throw PublishError.invalidOption(
+                "user '\(options.user)' may hold only lower-case letters, digits and dashes (at most 63)")
+        }
+        return SiteIdentity(user: options.user, site: name)
+    }
+
+    /// The site's current container, if any. A container of that name that is not this site's is never touched.
+    func existingContainer(_ identity: SiteIdentity) async throws -> ContainerInspect? {
+        guard let container = try await engine.inspectContainer(identity.containerName) else { return nil }
+        guard identity.owns(container.labels) else {
+            let labels = container.labels
+            let owner = labels[BerthLabel.site].map { "\(labels[BerthLabel.user] ?? "?")/\($0)" }
+            throw PublishError.nameTaken(containerName: identity.containerName, host: host.name, owner: owner)
+        }
+        return container
+    }
+
+    /// A result when the running container already serves this exact content with these settings.
+    func upToDate(_ container: ContainerInspect, identity: SiteIdentity, digest: String, memory: MemoryLimit,
+                  portRequest: PortRequest, stageSeconds: [String: Double]) -> PublishResult? {
+        guard container.state.running, container.labels[BerthLabel.digest] == digest,
+              container.hostConfig.memory == memory.bytes,
+              let port = Self.publishedPort(of: container)
+        else { return nil }
+        if case .fixed(let wanted) = portRequest, wanted != port { return nil }
+        return PublishResult(
+            host: host.name, user: identity.user, site: identity.site, containerID: container.id,
+            containerName: identity.containerName, image: container.config.image ?? "",
+            digest: digest, version: container.labels[BerthLabel.version] ?? "", url: host.url(port: port),
+            memoryLimit: memory.bytes, upToDate: true, stageSeconds: stageSeconds)
+    }
+
+    static func publishedPort(of container: ContainerInspect) -> Int? {
+        let bindings = (container.hostConfig.portBindings ?? [:]).values.compactMap { $0 }.flatMap { $0 }
+        return bindings.lazy.compactMap { $0.hostPort.flatMap(Int.init) }.first
+    }
+
+    /// The `X-Registry-Auth` value for pushing; credentials are checked with the registry before anything is built.
+    func registryAuthHeader(_ registry: String?) async throws -> String {
+        guard let registry else { return anonymousRegistryAuth }
+        guard let found = try credentials.credentials(for: registry) else { return anonymousRegistryAuth }
+        try await engine.checkRegistryLogin(registry: registry, credentials: found)
+        return RegistryAuthHeader.value(for: found, registry: registry)
+    }
+
+    /// The last lines a container wrote, for failure messages.
+    func lastLogLines(_ id: String, count: Int = 20) async -> [String] {
+        var lines: [String] = []
+        do {
+            for try await line in engine.containerLogs(id, tail: count) {
+                lines.append(line.text.trimmingWhitespace())
+            }
+        } catch {
+            lines.append("(could not read the logs: \(error))")
+        }
+        return lines
+    }
+}
+
+/// Seconds per stage, and the start/finish events the CLI shows.
+struct StageTimer {
+    let events: Publisher.EventHandler
+    private let clock = ContinuousClock()
+    private var started: [PublishStage: ContinuousClock.Instant] = [:]
+    private(set) var seconds: [String: Double] = [:]
+
+    init(events: @escaping Publisher.EventHandler) {
+        self.events = events
+    }
+
+    mutating func start(_ stage: PublishStage, detail: String) {
+        started[stage] = clock.now
+        events(.stageStarted(stage, detail: detail))
+    }
+
+    mutating func finish(_ stage: PublishStage) {
+        guard let start = started[stage] else { return }
+        let elapsed = clock.now - start
+        let value = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        seconds[stage.rawValue] = (value * 1000).rounded() / 1000
+        events(.stageFinished(stage, seconds: seconds[stage.rawValue] ?? 0))
+    }
+}

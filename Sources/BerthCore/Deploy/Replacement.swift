@@ -1,0 +1,118 @@
+/// Runs a new version of a site and, only once it serves, retires the previous one. When the new container does
+/// not start or does not answer, it is removed and the previous container is started again.
+struct Replacement {
+    let publisher: Publisher
+    let identity: SiteIdentity
+    let existing: ContainerInspect?
+
+    var engine: DockerEngine { publisher.engine }
+    var host: DockerHost { publisher.host }
+
+    /// The new container is created beside the old one under this name, and renamed once it has taken over.
+    var stagingName: String { identity.containerName + "-next" }
+
+    func run(image: String, server: ServerKind, memory: MemoryLimit, portRequest: PortRequest,
+             labels: [String: String], checkTimeout: Duration, timer: inout StageTimer) async throws
+        -> (containerID: String, url: String)
+    {
+        timer.start(.run, detail: host.name)
+        let name = existing == nil ? identity.containerName : stagingName
+        try await removeLeftover(named: stagingName)
+        let ports = try await candidatePorts(portRequest)
+        let previousWasRunning = existing?.state.running ?? false
+        if let existing, previousWasRunning {
+            try await engine.stopContainer(existing.id, timeoutSeconds: 10)
+        }
+
+        var started: (id: String, port: Int)?
+        var lastPortError: EngineError?
+        for port in ports.prefix(10) {
+            let spec = SiteContainerSpec.make(image: image, server: server, memory: memory, host: host,
+                                              hostPort: port, labels: labels)
+            let id: String
+            do {
+                id = try await engine.createContainer(name: name, config: spec)
+            } catch {
+                await restorePrevious(previousWasRunning)
+                throw error
+            }
+            do {
+                try await engine.startContainer(id)
+                started = (id, port)
+                break
+            } catch let error as EngineError where error.isPortInUse {
+                lastPortError = error
+                try? await engine.removeContainer(id, force: true)
+            } catch {
+                let logs = await publisher.lastLogLines(id)
+                try? await engine.removeContainer(id, force: true)
+                let restored = await restorePrevious(previousWasRunning)
+                throw PublishError.startFailed(reason: "\(error)", logs: logs, restored: restored)
+            }
+        }
+        guard let started else {
+            await restorePrevious(previousWasRunning)
+            if case .fixed(let port) = portRequest {
+                throw PublishError.portInUse(port: port, host: host.name, message: lastPortError?.description ?? "")
+            }
+            throw PublishError.noFreePort(host: host.name, range: host.ports)
+        }
+        timer.finish(.run)
+
+        let url = host.url(port: started.port)
+        timer.start(.check, detail: url)
+        let check = ServeCheck(client: publisher.checkClient, url: url, timeout: checkTimeout) { [engine] in
+            guard let state = try await engine.inspectContainer(started.id)?.state, !state.running else { return }
+            throw ServeCheck.Failure(reason: "the container stopped (exit code \(state.exitCode)"
+                + ((state.oomKilled ?? false) ? ", killed for running out of memory)" : ")"))
+        }
+        do {
+            try await check.run()
+        } catch {
+            let reason = (error as? ServeCheck.Failure)?.reason ?? "\(error)"
+            let logs = await publisher.lastLogLines(started.id)
+            try? await engine.removeContainer(started.id, force: true)
+            let restored = await restorePrevious(previousWasRunning)
+            throw PublishError.checkFailed(url: url, reason: reason, logs: logs, restored: restored)
+        }
+
+        if let existing {
+            try await engine.removeContainer(existing.id, force: true)
+            try await engine.renameContainer(started.id, to: identity.containerName)
+        }
+        timer.finish(.check)
+        return (started.id, url)
+    }
+
+    /// The ports to try: the one asked for, else the one the site already has, else free ones from the range.
+    func candidatePorts(_ request: PortRequest) async throws -> [Int] {
+        if case .fixed(let port) = request { return [port] }
+        if let existing, let port = Publisher.publishedPort(of: existing) { return [port] }
+        let allocator = PortAllocator(engine: engine, host: host)
+        let candidates = allocator.candidates(excluding: try await allocator.portsInUse())
+        guard !candidates.isEmpty else { throw PublishError.noFreePort(host: host.name, range: host.ports) }
+        return candidates
+    }
+
+    /// A staging container left by an interrupted publish of this same site.
+    func removeLeftover(named name: String) async throws {
+        guard let leftover = try await engine.inspectContainer(name) else { return }
+        guard identity.owns(leftover.labels) else {
+            throw PublishError.nameTaken(containerName: name, host: host.name, owner: nil)
+        }
+        try await engine.removeContainer(leftover.id, force: true)
+    }
+
+    @discardableResult
+    func restorePrevious(_ wasRunning: Bool) async -> Bool {
+        guard let existing, wasRunning else { return false }
+        do {
+            try await engine.startContainer(existing.id)
+            publisher.logger.info("restored the previous version", metadata: ["container": "\(existing.plainName)"])
+            return true
+        } catch {
+            publisher.logger.error("could not restart the previous version: \(error)")
+            return false
+        }
+    }
+}

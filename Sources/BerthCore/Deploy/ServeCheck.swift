@@ -1,0 +1,37 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// Polls a site's URL until it answers 200, or gives up with the last thing it saw.
+struct ServeCheck {
+    let client: HTTPClient
+    let url: String
+    let timeout: Duration
+    /// Called between attempts; throwing ends the check at once (e.g. the container has exited).
+    let stillWorthWaiting: @Sendable () async throws -> Void
+
+    struct Failure: Error {
+        var reason: String
+    }
+
+    func run() async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var lastProblem = "no answer"
+        while clock.now < deadline {
+            var request = HTTPClientRequest(url: url)
+            request.method = .GET
+            do {
+                let response = try await client.execute(request, timeout: .seconds(3))
+                _ = try await response.body.collect(upTo: 16 * 1024 * 1024)
+                if response.status == .ok { return }
+                lastProblem = "it answered \(response.status.code) \(response.status.reasonPhrase)"
+                    + (response.status == .notFound ? " (does the site have an index.html?)" : "")
+            } catch {
+                lastProblem = "\(error)"
+            }
+            try await stillWorthWaiting()
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw Failure(reason: "no 200 within \(timeout.components.seconds) s; last: \(lastProblem)")
+    }
+}

@@ -1,0 +1,37 @@
+/// What a host's engine says about itself, for `berth hosts`.
+public struct HostStatus: Sendable, Codable, Equatable {
+    public var name: String
+    public var endpoint: String
+    public var address: String
+    public var reachable: Bool
+    public var engineVersion: String?
+    public var apiVersion: String?
+    public var cpus: Int?
+    public var memoryBytes: Int64?
+    /// Memory berth may hand out (the inventory's figure, else the engine's total).
+    public var capacityBytes: Int64?
+    /// Number of berth site containers on the host, running or not.
+    public var sites: Int?
+    public var error: String?
+
+    /// Asks one host's engine; an unreachable host is reported, not thrown.
+    public static func probe(_ host: DockerHost, engine: DockerEngine) async -> HostStatus {
+        var status = HostStatus(name: host.name, endpoint: host.endpoint.description, address: host.address,
+                                reachable: false)
+        do {
+            let ping = try await engine.ping()
+            let info = try await engine.info()
+            let sites = try await engine.listContainers(all: true, labelFilters: [BerthLabel.site])
+            status.reachable = true
+            status.apiVersion = "\(ping.negotiatedAPIVersion)"
+            status.engineVersion = info.serverVersion
+            status.cpus = info.cpuCount
+            status.memoryBytes = info.memoryTotal
+            status.capacityBytes = host.memory?.bytes ?? info.memoryTotal
+            status.sites = sites.filter { !($0.name ?? "").hasSuffix("-next") }.count
+        } catch {
+            status.error = "\(error)"
+        }
+        return status
+    }
+}

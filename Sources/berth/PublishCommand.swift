@@ -1,0 +1,102 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+struct PublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Build a site's image, push it when a registry is configured, and run it on a host.",
+        discussion: """
+            The new version replaces the running one only once it answers 200 on /; if it does not, the previous \
+            version keeps serving and publish exits non-zero. Publishing unchanged content does nothing. \
+            The site's URL is printed on standard output.
+            """
+    )
+
+    @Argument(help: "The site directory.", completion: .directory)
+    var site: String
+
+    @OptionGroup var hostOptions: HostOptions
+
+    @Option(help: "The site's name (default: the directory's name).")
+    var name: String?
+
+    @Option(help: "The site's owner (default: $BERTH_USER, else the login name).")
+    var user: String?
+
+    @Option(help: "The web server: nginx or python (default: berth.yml's server, else nginx).")
+    var server: ServerKind?
+
+    @Option(name: .customLong("base-image"), help: "The image to build on (default: $BERTH_NGINX_IMAGE / $BERTH_PYTHON_IMAGE, else the official image).")
+    var baseImage: String?
+
+    @Option(help: "Memory limit, e.g. 64m, 512MiB, 1g (default: berth.yml's memory, else 64m).")
+    var memory: String?
+
+    @Option(help: "Host port: auto or a number (default: berth.yml's port, else auto).")
+    var port: String?
+
+    @Option(help: "Push to this registry, e.g. registry.example.com:5000 (default: $BERTH_REGISTRY, else the inventory's).")
+    var registry: String?
+
+    @Option(help: "The version tag (default: derived from the build context's digest).")
+    var tag: String?
+
+    @Option(name: .customLong("check-timeout"), help: "Seconds the new version has to answer 200 on /.")
+    var checkTimeout: Int = 30
+
+    @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
+    var dereference = false
+
+    @Flag(help: "Print JSON lines: progress events, then the result (or the error).")
+    var json = false
+
+    func validate() throws {
+        if let tag, !Self.isValidTag(tag) {
+            throw ValidationError("--tag '\(tag)' is not a valid image tag (letters, digits, _ . -; at most 128)")
+        }
+        guard checkTimeout > 0 else { throw ValidationError("--check-timeout must be a positive number of seconds") }
+    }
+
+    static func isValidTag(_ tag: String) -> Bool {
+        guard let first = tag.unicodeScalars.first, tag.count <= 128 else { return false }
+        let allowed = { (scalar: Unicode.Scalar) in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_.-".unicodeScalars.contains(scalar))
+        }
+        return allowed(first) && first != "." && first != "-" && tag.unicodeScalars.allSatisfy(allowed)
+    }
+
+    func run() async throws {
+        let output = PublishOutput(json: json)
+        try await reportingErrors(json: json) {
+            let environment = ProcessInfo.processInfo.environment
+            let inventory = try hostOptions.inventory(environment: environment)
+            let host = try hostOptions.selectedHost(in: inventory)
+            var options = PublishOptions(user: try user.map(Self.checkedName) ?? SiteIdentity.defaultUser(environment: environment))
+            options.siteName = try name.map(Self.checkedName)
+            options.server = server
+            options.baseImage = baseImage
+            options.memory = try memory.map { try MemoryLimit(parsing: $0) }
+            options.port = try port.map { try PortRequest(parsing: $0) }
+            options.registry = registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry
+            options.tag = tag
+            options.dereference = dereference
+            options.checkTimeout = .seconds(checkTimeout)
+
+            let engine = DockerEngine(endpoint: host.endpoint)
+            let publisher = Publisher(host: host, engine: engine, templates: try TemplateSet.locate(environment: environment),
+                                      credentials: CredentialStore(environment: environment), environment: environment)
+            let result = try await publisher.publish(sitePath: site, options: options) { event in
+                output.show(event)
+            }
+            output.finish(result)
+        }
+    }
+
+    static func checkedName(_ name: String) throws -> String {
+        guard SiteName.isValid(name) else {
+            throw CommandError("'\(name)' may hold only lower-case letters, digits and dashes (at most 63)")
+        }
+        return name
+    }
+}
