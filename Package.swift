@@ -37,8 +37,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
-            ],
-            exclude: ["Engine", "Inventory"] // TEMPORARY
+            ]
         ),
         .executableTarget(
             name: "berth",

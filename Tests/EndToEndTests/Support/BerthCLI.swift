@@ -1,0 +1,90 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the built `berth` executable as a user or a CI job would, and captures what it printed.
+struct BerthCLI {
+    struct Outcome: CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+
+        var description: String { "exit \(status) after \(seconds) s\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
+
+        /// The JSON lines of standard output, each decoded as an object.
+        var jsonLines: [[String: Any]] {
+            stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+
+        var result: [String: Any]? { jsonLines.last { $0["event"] as? String == "result" } }
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `BERTH_BIN`, else the debug build in this checkout.
+    static var executable: String {
+        if let path = ProcessInfo.processInfo.environment["BERTH_BIN"] { return path }
+        return repositoryRoot.appendingPathComponent(".build/debug/berth").path
+    }
+
+    var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Prefix the command, e.g. `["setpriv", "--reuid=65534", …]` to run it as another user.
+    var launcher: [String] = []
+
+    init(extraEnvironment: [String: String] = [:], removing: [String] = []) {
+        for key in removing { environment.removeValue(forKey: key) }
+        environment.merge(extraEnvironment) { _, new in new }
+    }
+
+    func run(_ arguments: [String], timeout: Double = 300) throws -> Outcome {
+        let process = Process()
+        let command = launcher + [Self.executable] + arguments
+        process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? Self.executable : "/usr/bin/env")
+        process.arguments = launcher.isEmpty ? arguments : command
+        process.environment = environment
+        process.currentDirectoryURL = Self.repositoryRoot
+        let stdoutFile = try TemporaryFile()
+        let stderrFile = try TemporaryFile()
+        process.standardOutput = stdoutFile.handle
+        process.standardError = stderrFile.handle
+        process.standardInput = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline {
+            usleep(20_000)
+        }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        return Outcome(status: process.terminationStatus, stdout: try stdoutFile.contents(),
+                       stderr: try stderrFile.contents(), seconds: Date().timeIntervalSince(start))
+    }
+}
+
+/// Output is captured in files, not pipes, so a chatty process never blocks on a full pipe.
+final class TemporaryFile {
+    let path: String
+    let handle: FileHandle
+
+    init() throws {
+        path = NSTemporaryDirectory() + "/berth-e2e-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    }
+
+    func contents() throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    }
+
+    deinit {
+        try? handle.close()
+        unlink(path)
+    }
+}

@@ -1,0 +1,114 @@
+import AsyncHTTPClient
+import BerthCore
+import Foundation
+import NIOCore
+import Testing
+
+/// What the end-to-end tests need from the machine, set up by scripts/test-env: a Docker daemon on the default
+/// socket, local base images, and the test registry with its credentials. Missing pieces fail the test with
+/// what to run; they never make it pass or skip.
+struct PublishFixture {
+    let nginxImage: String
+    let pythonImage: String
+    let registry: String
+    let registryUser: String
+    let registryPassword: String
+    /// A user name unique to this test, so tests never touch each other's sites.
+    let user: String
+    let engine = DockerEngine(endpoint: .defaultLocal)
+
+    struct MissingEnvironment: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        func required(_ name: String) throws -> String {
+            guard let value = environment[name], !value.isEmpty else {
+                throw MissingEnvironment(description: "\(name) is not set: run the tests with scripts/test "
+                    + "(or run scripts/test-env and source /var/lib/berth-test/env.sh)")
+            }
+            return value
+        }
+        nginxImage = try required("BERTH_NGINX_IMAGE")
+        pythonImage = try required("BERTH_PYTHON_IMAGE")
+        registry = try required("BERTH_TEST_REGISTRY")
+        registryUser = try required("BERTH_TEST_REGISTRY_USER")
+        registryPassword = try required("BERTH_TEST_REGISTRY_PASSWORD")
+        user = "e2e-" + String(UUID().uuidString.lowercased().prefix(8))
+        do {
+            try await engine.ping()
+        } catch {
+            throw MissingEnvironment(description: "no Docker daemon answers on /var/run/docker.sock (\(error)); "
+                + "run scripts/test-env")
+        }
+        guard try await engine.inspectImage(nginxImage) != nil, try await engine.inspectImage(pythonImage) != nil else {
+            throw MissingEnvironment(description: "the base images \(nginxImage) / \(pythonImage) are missing; run scripts/test-env")
+        }
+    }
+
+    /// Runs a test body with a fresh fixture and removes what it created, whether the body passed or not.
+    static func run(_ body: (PublishFixture) async throws -> Void) async throws {
+        let fixture = try await PublishFixture()
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.cleanUp()
+            throw error
+        }
+        await fixture.cleanUp()
+    }
+
+    /// A CLI whose environment points at the test images and registry credentials.
+    func cli(_ extra: [String: String] = [:]) -> BerthCLI {
+        BerthCLI(extraEnvironment: [
+            "BERTH_NGINX_IMAGE": nginxImage, "BERTH_PYTHON_IMAGE": pythonImage,
+            "BERTH_REGISTRY_USER": registryUser, "BERTH_REGISTRY_PASSWORD": registryPassword,
+        ].merging(extra) { _, new in new }, removing: ["BERTH_HOSTS", "BERTH_REGISTRY", "DOCKER_HOST", "BERTH_USER"])
+    }
+
+    /// Removes every container and image this test's user has on the daemon.
+    func cleanUp() async {
+        let filter = ["\(BerthLabel.user)=\(user)"]
+        for container in (try? await engine.listContainers(all: true, labelFilters: filter)) ?? [] {
+            try? await engine.removeContainer(container.id, force: true)
+        }
+        for image in (try? await engine.listImages(labelFilters: filter)) ?? [] {
+            try? await engine.removeImage(image.id, force: true)
+        }
+    }
+
+    func containers(site: String? = nil) async throws -> [ContainerSummary] {
+        var filter = ["\(BerthLabel.user)=\(user)"]
+        if let site { filter.append("\(BerthLabel.site)=\(site)") }
+        return try await engine.listContainers(all: true, labelFilters: filter)
+    }
+
+    /// A copy of an example site in a scratch directory the test may change.
+    func copyOfSite(_ name: String = "hello") throws -> String {
+        let directory = NSTemporaryDirectory() + "/berth-e2e-site-\(UUID().uuidString)/\(name)"
+        try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("sites/hello").path,
+                                         toPath: directory)
+        return directory
+    }
+
+    static func get(_ url: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: url)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 10 * 1024 * 1024)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// The tags the test registry holds for a repository.
+    func registryTags(_ repository: String) async throws -> [String] {
+        let token = Data("\(registryUser):\(registryPassword)".utf8).base64EncodedString()
+        let (status, body) = try await Self.get("http://\(registry)/v2/\(repository)/tags/list",
+                                                headers: [("Authorization", "Basic \(token)")])
+        guard status == 200 else { return [] }
+        struct TagList: Decodable { var tags: [String]? }
+        return try JSONDecoder().decode(TagList.self, from: Data(body.utf8)).tags ?? []
+    }
+}
