@@ -155,8 +155,8 @@ public struct Publisher: Sendable {
 
     /// The `X-Registry-Auth` value for pushing; credentials are checked with the registry before anything is built.
     func registryAuthHeader(_ registry: String?) async throws -> String {
-        guard let registry else { return anonymousRegistryAuth }
-        guard let found = try credentials.credentials(for: registry) else { return anonymousRegistryAuth }
+        guard let registry else { return DockerEngine.anonymousRegistryAuth }
+        guard let found = try credentials.credentials(for: registry) else { return DockerEngine.anonymousRegistryAuth }
         try await engine.checkRegistryLogin(registry: registry, credentials: found)
         return RegistryAuthHeader.value(for: found, registry: registry)
     }

@@ -75,7 +75,11 @@ public struct Inventory: Sendable {
             throw ConfigFileError(file: file, line: line,
                                   message: "host '\(name)' has no 'docker:' endpoint (unix:///var/run/docker.sock or tcp://HOST:PORT)")
         }
-        let tlsDirectory = try fields.string("tls")?.value
+        // A relative certificate directory is taken relative to the hosts file, not to where berth runs.
+        var tlsDirectory = try fields.string("tls")?.value
+        if let relative = tlsDirectory, !relative.hasPrefix("/") {
+            tlsDirectory = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(relative).path
+        }
         let endpoint: DockerEndpoint
         do {
             endpoint = try DockerEndpoint(parsing: dockerText, tlsDirectory: tlsDirectory)

@@ -13,8 +13,7 @@ extension DockerEngine {
         let operation = "log in to the registry \(registry)"
         var request = EngineRequest(method: .POST, path: "/auth")
         try request.setJSONBody(
-            Login(username: credentials.username, password: credentials.password, serveraddress: registry),
-            operation: operation)
+            Login(username: credentials.username, password: credentials.password, serveraddress: registry))
         do {
             _ = try await sendForJSON(request, as: Answer.self, operation: operation)
         } catch let error as EngineError {

@@ -108,6 +108,7 @@ public struct CredentialStore: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["docker-credential-" + helper, "get"]
+        process.environment = environment
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input
@@ -140,7 +141,7 @@ public struct CredentialStore: Sendable {
 /// The `X-Registry-Auth` header value the Engine wants for push and pull: URL-safe base64 of a JSON object.
 public enum RegistryAuthHeader {
     public static func value(for credentials: RegistryCredentials?, registry: String) -> String {
-        guard let credentials else { return anonymousRegistryAuth }
+        guard let credentials else { return DockerEngine.anonymousRegistryAuth }
         struct Payload: Encodable {
             var username: String
             var password: String
@@ -150,7 +151,7 @@ public enum RegistryAuthHeader {
         encoder.outputFormatting = .sortedKeys
         guard let json = try? encoder.encode(Payload(username: credentials.username, password: credentials.password,
                                                      serveraddress: registry))
-        else { return anonymousRegistryAuth }
+        else { return DockerEngine.anonymousRegistryAuth }
         return json.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")

@@ -60,7 +60,8 @@ struct BerthCLI {
             usleep(20_000)
         }
         if process.isRunning {
-            process.terminate()
+            // Children of the test runner ignore SIGTERM.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         return Outcome(status: process.terminationStatus, stdout: try stdoutFile.contents(),
