@@ -30,24 +30,21 @@ public struct BuildContext: Sendable {
     }
 
     /// Starts packing on a thread of its own and returns the stream of tar bytes. Reading slowly slows the packer;
-    /// abandoning the stream stops it.
+    /// abandoning the stream stops it. The consumer's side hashes the chunks, so hashing runs beside the packing.
     public func stream() -> ContextStream {
         let channel = ChunkChannel(capacity: Self.bufferedChunks)
-        let stream = ContextStream(channel: channel)
         let context = self
         let thread = Thread {
-            let result = Result<ContextSummary, Error> { try context.produce(into: channel) }
-            switch result {
-            case .success(let summary):
-                stream.record(summary)
+            do {
+                try context.produce(into: channel)
                 channel.finish(.success(()))
-            case .failure(let error):
+            } catch {
                 channel.finish(.failure(channel.isCancelled ? CancellationError() : error))
             }
         }
         thread.name = "berth-pack"
         thread.start()
-        return stream
+        return ContextStream(channel: channel)
     }
 
     /// Packs the whole context without keeping it, to learn its digest and size.
@@ -58,9 +55,7 @@ public struct BuildContext: Sendable {
         return summary
     }
 
-    private func produce(into channel: ChunkChannel) throws -> ContextSummary {
-        var hasher = SHA256()
-        var byteCount: Int64 = 0
+    private func produce(into channel: ChunkChannel) throws {
         var pending = ByteBufferAllocator().buffer(capacity: Self.chunkSize)
         func flush() -> Bool {
             guard pending.readableBytes > 0 else { return true }
@@ -69,17 +64,17 @@ public struct BuildContext: Sendable {
             return channel.send(chunk)
         }
         let writer = try TarWriter { bytes in
-            hasher.update(bufferPointer: bytes)
-            byteCount += Int64(bytes.count)
+            // Flush before a block would overflow the chunk, so that a chunk's storage is never grown and copied.
+            if pending.writableBytes < bytes.count && !flush() { return false }
             pending.writeBytes(bytes)
-            return pending.readableBytes < Self.chunkSize || flush()
+            return true
         }
         for file in rootFiles {
             try writer.addFile(file.name, contents: Array(file.contents.utf8))
         }
         let siteDirectory = BuildContextLayout.siteDirectory
         try writer.addDirectory(siteDirectory)
-        for entry in tree.entries {
+        try tree.forEachEntry { entry in
             let path = siteDirectory + "/" + entry.path
             switch entry.kind {
             case .directory:
@@ -92,8 +87,6 @@ public struct BuildContext: Sendable {
         }
         try writer.finish()
         guard flush() else { throw CancellationError() }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return ContextSummary(digest: "sha256:" + digest, byteCount: byteCount)
     }
 }
 
@@ -114,7 +107,7 @@ public final class ContextStream: AsyncSequence, @unchecked Sendable {
         lock.withLock { recordedSummary }
     }
 
-    func record(_ summary: ContextSummary) {
+    fileprivate func record(_ summary: ContextSummary) {
         lock.withLock { recordedSummary = summary }
     }
 
@@ -124,21 +117,41 @@ public final class ContextStream: AsyncSequence, @unchecked Sendable {
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        fileprivate let abandonment: Abandonment
+        fileprivate let reader: Reader
 
         public mutating func next() async throws -> ByteBuffer? {
-            try await abandonment.channel.next()
+            try await reader.next()
         }
     }
 
-    /// Cancels the packer when the last iterator is dropped, so an abandoned stream never leaves it blocked.
-    fileprivate final class Abandonment: Sendable {
+    /// The consumer's end: hashes each chunk as it is handed over, records the summary at the end, and cancels
+    /// the packer when dropped early, so an abandoned stream never leaves it blocked.
+    fileprivate final class Reader: @unchecked Sendable {
         let channel: ChunkChannel
-        init(channel: ChunkChannel) { self.channel = channel }
+        weak var stream: ContextStream?
+        private var hasher = SHA256()
+        private var byteCount: Int64 = 0
+
+        init(channel: ChunkChannel, stream: ContextStream) {
+            self.channel = channel
+            self.stream = stream
+        }
+
         deinit { channel.cancel() }
+
+        func next() async throws -> ByteBuffer? {
+            guard let chunk = try await channel.next() else {
+                let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+                stream?.record(ContextSummary(digest: "sha256:" + digest, byteCount: byteCount))
+                return nil
+            }
+            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            byteCount += Int64(chunk.readableBytes)
+            return chunk
+        }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(abandonment: Abandonment(channel: channel))
+        AsyncIterator(reader: Reader(channel: channel, stream: self))
     }
 }

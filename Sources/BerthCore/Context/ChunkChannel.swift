@@ -7,7 +7,6 @@ import NIOCore
 final class ChunkChannel: @unchecked Sendable {
     private let condition = NSCondition()
     private var buffered: [ByteBuffer] = []
-    private var head = 0
     private var waiting: CheckedContinuation<ByteBuffer?, Error>?
     private var outcome: Result<Void, Error>?
     private var cancelled = false
@@ -20,7 +19,7 @@ final class ChunkChannel: @unchecked Sendable {
     /// Blocks the producer while `capacity` chunks wait. Returns false once the consumer has gone away.
     func send(_ chunk: ByteBuffer) -> Bool {
         condition.lock()
-        while buffered.count - head >= capacity && !cancelled {
+        while buffered.count >= capacity && !cancelled {
             condition.wait()
         }
         if cancelled {
@@ -72,13 +71,10 @@ final class ChunkChannel: @unchecked Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ByteBuffer?, Error>) in
                 condition.lock()
-                if head < buffered.count {
-                    let chunk = buffered[head]
-                    head += 1
-                    if head > 64 && head * 2 > buffered.count {
-                        buffered.removeFirst(head)
-                        head = 0
-                    }
+                if !buffered.isEmpty {
+                    // At most `capacity` chunks wait, so removing the first is cheap, and a delivered chunk is
+                    // released as soon as the consumer drops it.
+                    let chunk = buffered.removeFirst()
                     condition.signal()
                     condition.unlock()
                     continuation.resume(returning: chunk)

@@ -39,11 +39,7 @@ public struct Site: Sendable {
     /// The error page for missing paths: the configured one, else `404.html` when the site has it.
     public var errorPage: String? {
         if let configured = config.errorPage { return configured }
-        let hasDefault = tree.entries.contains { entry in
-            if case .directory = entry.kind { return false }
-            return entry.path == "404.html"
-        }
-        return hasDefault ? "404.html" : nil
+        return tree.ships(file: "404.html") ? "404.html" : nil
     }
 
     /// The values the templates are rendered with for this site.

@@ -21,30 +21,23 @@ public struct SiteEntry: Sendable, Equatable {
     public var kind: Kind
 }
 
-/// The files of a site as they will be shipped: walked with `lstat`, filtered by `.dockerignore`, sorted byte-wise
-/// so that the same directory always yields the same list.
+/// The files of a site as they will be shipped: walked with `lstat`, filtered by `.dockerignore`, each directory's
+/// names sorted byte-wise (as GNU tar's `--sort=name`), so that the same directory always yields the same order.
+///
+/// The tree is checked once when scanned, and walked again, entry by entry, whenever it is packed: nothing but
+/// counts is kept, so memory does not grow with the number of files.
 public struct SiteTree: Sendable {
     public let root: String
-    public let entries: [SiteEntry]
+    public let rules: IgnoreRules
+    public let dereference: Bool
+    public let fileCount: Int
+    public let totalFileBytes: Int64
 
     /// Names at the site root that are never shipped: berth's own settings and version control.
     public static let neverShipped: Set<String> = [".git", ".dockerignore", "berth.yml"]
 
-    public var fileCount: Int {
-        entries.reduce(0) { count, entry in
-            if case .file = entry.kind { return count + 1 }
-            return count
-        }
-    }
-
-    public var totalFileBytes: Int64 {
-        entries.reduce(0) { total, entry in
-            if case .file(let size, _) = entry.kind { return total + size }
-            return total
-        }
-    }
-
-    /// Walks `root`. Every entry that cannot be shipped is collected and reported in one error.
+    /// Walks `root` and checks every entry. Every entry that cannot be shipped is collected and reported in one
+    /// error, before anything is packed.
     /// - Parameter dereference: pack the content behind symlinks that point outside the site instead of refusing them.
     public static func scan(root: String, rules: IgnoreRules, dereference: Bool = false) throws(SiteError) -> SiteTree {
         var info = stat()
@@ -55,16 +48,65 @@ public struct SiteTree: Sendable {
             throw SiteError.notADirectory(path: root)
         }
         let absoluteRoot = POSIXFileSystem.absolute(root)
-        var walker = Walker(root: absoluteRoot, rules: rules, dereference: dereference)
-        try walker.walkDirectory(absolute: absoluteRoot, relative: "", ancestors: [FileIdentity(info)])
-        if !walker.problems.isEmpty {
-            throw SiteError.badEntries(site: root, problems: walker.problems)
+        var problems: [EntryProblem] = []
+        var files = 0
+        var links = 0
+        var bytes: Int64 = 0
+        var walker = SiteWalker(root: absoluteRoot, rules: rules, dereference: dereference)
+        do {
+            try walker.walk(
+            visit: { entry in
+                switch entry.kind {
+                case .file(let size, _):
+                    files += 1
+                    bytes += size
+                case .symlink: links += 1
+                case .directory: break
+                }
+            },
+            problem: { problems.append($0) })
+        } catch let error as SiteError {
+            throw error
+        } catch {
+            throw SiteError.readFailed(path: root, reason: "\(error)")
         }
-        let entries = walker.entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-        guard entries.contains(where: { if case .directory = $0.kind { false } else { true } }) else {
+        if !problems.isEmpty {
+            throw SiteError.badEntries(site: root, problems: problems)
+        }
+        guard files + links > 0 else {
             throw SiteError.empty(path: root)
         }
-        return SiteTree(root: absoluteRoot, entries: entries)
+        return SiteTree(root: absoluteRoot, rules: rules, dereference: dereference, fileCount: files,
+                        totalFileBytes: bytes)
+    }
+
+    /// Walks the tree again, in its order, handing each entry to `body`. An entry that has become impossible to
+    /// ship since the scan (a FIFO put in a file's place, say) ends the walk with an error.
+    public func forEachEntry(_ body: (SiteEntry) throws -> Void) throws {
+        var walker = SiteWalker(root: root, rules: rules, dereference: dereference)
+        var firstProblem: EntryProblem?
+        try walker.walk(visit: body, problem: { problem in
+            if firstProblem == nil { firstProblem = problem }
+        })
+        if let firstProblem {
+            throw SiteError.badEntries(site: root, problems: [firstProblem])
+        }
+    }
+
+    /// Every entry, in order. Holds the whole list: for tests and small sites; packing uses `forEachEntry`.
+    public var entries: [SiteEntry] {
+        get throws {
+            var entries: [SiteEntry] = []
+            try forEachEntry { entries.append($0) }
+            return entries
+        }
+    }
+
+    /// Whether a regular file at `path` (relative to the root) is shipped.
+    public func ships(file path: String) -> Bool {
+        var info = stat()
+        guard lstat(root + "/" + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        return !rules.excludes(path) && !Self.neverShipped.contains(path)
     }
 }
 
@@ -78,12 +120,13 @@ struct FileIdentity: Hashable {
     }
 }
 
-private struct Walker {
+/// Depth-first walk of a site. Holds only the names of the directories on the current path, never the whole tree.
+private struct SiteWalker {
     let root: String
     let rules: IgnoreRules
     let dereference: Bool
-    var entries: [SiteEntry] = []
-    var problems: [EntryProblem] = []
+    /// Excluded directories being searched for re-included entries: shipped only if something below them is.
+    private var pendingDirectories: [SiteEntry] = []
 
     init(root: String, rules: IgnoreRules, dereference: Bool) {
         self.root = root
@@ -91,109 +134,135 @@ private struct Walker {
         self.dereference = dereference
     }
 
+    typealias Visit = (SiteEntry) throws -> Void
+    typealias Problem = (EntryProblem) -> Void
+
+    mutating func walk(visit: Visit, problem: Problem) throws {
+        var info = stat()
+        guard stat(root, &info) == 0 else { throw SiteError.notFound(path: root) }
+        try walkDirectory(absolute: root, relative: "", ancestors: [FileIdentity(info)], visit: visit, problem: problem)
+    }
+
     /// Walks one directory; `relative` is its path inside the site ("" for the root).
     /// `ancestors` guards against loops through dereferenced directory links.
-    mutating func walkDirectory(absolute: String, relative: String, ancestors: Set<FileIdentity>) throws(SiteError) {
-        let names: [[UInt8]]
+    private mutating func walkDirectory(absolute: String, relative: String, ancestors: Set<FileIdentity>,
+                                        visit: Visit, problem: Problem) throws {
+        var names: [[UInt8]]
         do {
             names = try POSIXFileSystem.directoryNames(absolute)
         } catch {
             if relative.isEmpty {
                 throw SiteError.unreadableDirectory(path: absolute, reason: error.reason)
             }
-            problems.append(EntryProblem(path: relative, kind: .unreadable(reason: error.reason)))
+            problem(EntryProblem(path: relative, kind: .unreadable(reason: error.reason)))
             return
         }
+        names.sort { $0.lexicographicallyPrecedes($1) }
         for nameBytes in names {
             guard let name = String(validating: nameBytes, as: UTF8.self) else {
                 let printable = String(decoding: nameBytes, as: UTF8.self)
-                problems.append(EntryProblem(path: Self.join(relative, printable), kind: .nameNotUTF8))
+                problem(EntryProblem(path: Self.join(relative, printable), kind: .nameNotUTF8))
                 continue
             }
             if relative.isEmpty && SiteTree.neverShipped.contains(name) { continue }
-            let childRelative = Self.join(relative, name)
-            let childAbsolute = absolute + "/" + name
-            try visit(absolute: childAbsolute, relative: childRelative, ancestors: ancestors)
+            try visitEntry(absolute: absolute + "/" + name, relative: Self.join(relative, name), ancestors: ancestors,
+                           visit: visit, problem: problem)
         }
     }
 
-    private mutating func visit(absolute: String, relative: String, ancestors: Set<FileIdentity>) throws(SiteError) {
+    private mutating func emit(_ entry: SiteEntry, _ visit: Visit) throws {
+        for directory in pendingDirectories {
+            try visit(directory)
+        }
+        pendingDirectories.removeAll()
+        try visit(entry)
+    }
+
+    private mutating func visitEntry(absolute: String, relative: String, ancestors: Set<FileIdentity>,
+                                     visit: Visit, problem: Problem) throws {
         var info = stat()
         guard lstat(absolute, &info) == 0 else {
-            problems.append(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
+            problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
             return
         }
         let excluded = rules.excludes(relative)
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
             try visitDirectory(absolute: absolute, relative: relative, info: info, excluded: excluded,
-                               ancestors: ancestors)
+                               ancestors: ancestors, visit: visit, problem: problem)
         case S_IFREG:
             guard !excluded else { return }
-            addFile(absolute: absolute, relative: relative, info: info)
+            try visitFile(absolute: absolute, relative: relative, info: info, visit: visit, problem: problem)
         case S_IFLNK:
             guard !excluded else { return }
-            try visitLink(absolute: absolute, relative: relative, ancestors: ancestors)
+            try visitLink(absolute: absolute, relative: relative, ancestors: ancestors, visit: visit, problem: problem)
         default:
             guard !excluded else { return }
-            problems.append(EntryProblem(path: relative, kind: .specialFile(kind: POSIXFileSystem.kindName(info.st_mode))))
+            problem(EntryProblem(path: relative, kind: .specialFile(kind: POSIXFileSystem.kindName(info.st_mode))))
         }
     }
 
     private mutating func visitDirectory(
-        absolute: String, relative: String, info: stat, excluded: Bool, ancestors: Set<FileIdentity>
-    ) throws(SiteError) {
+        absolute: String, relative: String, info: stat, excluded: Bool, ancestors: Set<FileIdentity>,
+        visit: Visit, problem: Problem
+    ) throws {
         if excluded && !rules.mustDescend(intoExcludedDirectory: relative) { return }
         let identity = FileIdentity(info)
         guard !ancestors.contains(identity) else {
-            problems.append(EntryProblem(path: relative, kind: .linkLoop))
+            problem(EntryProblem(path: relative, kind: .linkLoop))
             return
         }
-        let countBefore = entries.count
-        entries.append(SiteEntry(path: relative, sourcePath: absolute, kind: .directory))
-        try walkDirectory(absolute: absolute, relative: relative, ancestors: ancestors.union([identity]))
-        // An excluded directory is shipped only as the parent of something re-included below it.
-        if excluded && entries.count == countBefore + 1 {
-            entries.removeLast()
+        let entry = SiteEntry(path: relative, sourcePath: absolute, kind: .directory)
+        if excluded {
+            pendingDirectories.append(entry)
+        } else {
+            try emit(entry, visit)
+        }
+        try walkDirectory(absolute: absolute, relative: relative, ancestors: ancestors.union([identity]),
+                          visit: visit, problem: problem)
+        if excluded, pendingDirectories.last == entry {
+            pendingDirectories.removeLast()
         }
     }
 
-    private mutating func addFile(absolute: String, relative: String, info: stat) {
+    private mutating func visitFile(absolute: String, relative: String, info: stat, visit: Visit,
+                                    problem: Problem) throws {
         guard access(absolute, R_OK) == 0 else {
-            problems.append(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
+            problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
             return
         }
         let executable = (info.st_mode & 0o111) != 0
-        entries.append(SiteEntry(path: relative, sourcePath: absolute,
-                                 kind: .file(size: Int64(info.st_size), executable: executable)))
+        try emit(SiteEntry(path: relative, sourcePath: absolute,
+                           kind: .file(size: Int64(info.st_size), executable: executable)), visit)
     }
 
-    private mutating func visitLink(absolute: String, relative: String, ancestors: Set<FileIdentity>) throws(SiteError) {
+    private mutating func visitLink(absolute: String, relative: String, ancestors: Set<FileIdentity>,
+                                    visit: Visit, problem: Problem) throws {
         guard let target = POSIXFileSystem.readLink(absolute) else {
-            problems.append(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
+            problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
             return
         }
         if Self.staysInside(linkPath: relative, target: target) {
-            entries.append(SiteEntry(path: relative, sourcePath: absolute, kind: .symlink(target: target)))
+            try emit(SiteEntry(path: relative, sourcePath: absolute, kind: .symlink(target: target)), visit)
             return
         }
         guard dereference else {
-            problems.append(EntryProblem(path: relative, kind: .escapingLink(target: target)))
+            problem(EntryProblem(path: relative, kind: .escapingLink(target: target)))
             return
         }
         var info = stat()
         guard stat(absolute, &info) == 0, let resolved = POSIXFileSystem.realPath(absolute) else {
-            problems.append(EntryProblem(path: relative, kind: .missingLinkTarget(target: target)))
+            problem(EntryProblem(path: relative, kind: .missingLinkTarget(target: target)))
             return
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            addFile(absolute: resolved, relative: relative, info: info)
+            try visitFile(absolute: resolved, relative: relative, info: info, visit: visit, problem: problem)
         case S_IFDIR:
             try visitDirectory(absolute: resolved, relative: relative, info: info, excluded: false,
-                               ancestors: ancestors)
+                               ancestors: ancestors, visit: visit, problem: problem)
         default:
-            problems.append(EntryProblem(path: relative, kind: .specialFile(kind: POSIXFileSystem.kindName(info.st_mode))))
+            problem(EntryProblem(path: relative, kind: .specialFile(kind: POSIXFileSystem.kindName(info.st_mode))))
         }
     }
 
