@@ -1,0 +1,71 @@
+/// A berth site's container on a host, as found by its labels.
+public struct SiteContainer: Sendable, Equatable {
+    public var host: DockerHost
+    public var identity: SiteIdentity
+    public var summary: ContainerSummary
+
+    public var id: String { summary.id }
+    public var isRunning: Bool { summary.state == "running" }
+
+    /// The site's URL, from the host port its container publishes (running or not).
+    public var url: String? {
+        guard let port = summary.ports?.compactMap(\.publicPort).first else { return nil }
+        return host.url(port: port)
+    }
+}
+
+/// Finds berth's site containers on a host by their labels, never by name: containers berth did not create, and
+/// the staging containers of a publish under way, are left out.
+public struct SiteLocator: Sendable {
+    public let host: DockerHost
+    public let engine: DockerEngine
+
+    public init(host: DockerHost, engine: DockerEngine) {
+        self.host = host
+        self.engine = engine
+    }
+
+    /// Site containers, optionally of one user and/or one site.
+    public func containers(user: String? = nil, site: String? = nil) async throws -> [SiteContainer] {
+        var filters = [BerthLabel.site]
+        if let user { filters.append("\(BerthLabel.user)=\(user)") }
+        if let site { filters.append("\(BerthLabel.site)=\(site)") }
+        let found = try await engine.listContainers(all: true, labelFilters: filters)
+        return found.compactMap { summary -> SiteContainer? in
+            guard let labels = summary.labels, let siteName = labels[BerthLabel.site],
+                  let userName = labels[BerthLabel.user] else { return nil }
+            let identity = SiteIdentity(user: userName, site: siteName)
+            // Only the canonical container is the site; `-next` is a publish in flight.
+            guard summary.name == identity.containerName else { return nil }
+            return SiteContainer(host: host, identity: identity, summary: summary)
+        }
+        .sorted { ($0.identity.user, $0.identity.site) < ($1.identity.user, $1.identity.site) }
+    }
+
+    /// The one container of `site`, or an error that says which sites exist.
+    public func container(site: String, user: String?) async throws -> SiteContainer {
+        let matches = try await containers(user: user, site: site)
+        if matches.count == 1, let only = matches.first { return only }
+        if matches.isEmpty {
+            let known = try await containers(user: user).map(\.identity.description)
+            throw SiteLookupError.notFound(site: site, user: user, host: host.name, known: known)
+        }
+        throw SiteLookupError.ambiguous(site: site, host: host.name, owners: matches.map(\.identity.user))
+    }
+}
+
+public enum SiteLookupError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notFound(site: String, user: String?, host: String, known: [String])
+    case ambiguous(site: String, host: String, owners: [String])
+
+    public var description: String {
+        switch self {
+        case .notFound(let site, let user, let host, let known):
+            let whose = user.map { "\($0)/\(site)" } ?? site
+            let list = known.isEmpty ? "there are no berth sites there" : "sites there: \(known.joined(separator: ", "))"
+            return "no site \(whose) on \(host); \(list)"
+        case .ambiguous(let site, let host, let owners):
+            return "several users have a site \(site) on \(host) (\(owners.joined(separator: ", "))); name one with --user"
+        }
+    }
+}
