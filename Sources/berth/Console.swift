@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -52,6 +53,7 @@ func reportingErrors(json: Bool = false, _ body: () async throws -> Void) async 
             Console.jsonLine(["event": "error", "message": message])
         }
         Console.error(message)
-        throw ExitCode.failure
+        if case .busy = error as? DeployLockError { throw ExitStatus.lockBusy }
+        throw ExitStatus.failure
     }
 }

@@ -45,6 +45,10 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(name: .customLong("check-timeout"), help: "Seconds the new version has to answer 200 on /.")
     var checkTimeout: Int = 30
 
+    @Option(name: .customLong("lock-wait"),
+            help: "Seconds to wait for another publish or rollback of the same site to finish.")
+    var lockWait: Int = 120
+
     @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
     var dereference = false
 
@@ -56,6 +60,7 @@ struct PublishCommand: AsyncParsableCommand {
             throw ValidationError("--tag '\(tag)' is not a valid image tag (letters, digits, _ . -; at most 128)")
         }
         guard checkTimeout > 0 else { throw ValidationError("--check-timeout must be a positive number of seconds") }
+        guard lockWait >= 0 else { throw ValidationError("--lock-wait must be zero or a positive number of seconds") }
     }
 
     static func isValidTag(_ tag: String) -> Bool {
@@ -82,6 +87,7 @@ struct PublishCommand: AsyncParsableCommand {
             options.tag = tag
             options.dereference = dereference
             options.checkTimeout = .seconds(checkTimeout)
+            options.lockWait = .seconds(lockWait)
 
             let engine = DockerEngine(endpoint: host.endpoint)
             let publisher = Publisher(host: host, engine: engine, templates: try TemplateSet.locate(environment: environment),

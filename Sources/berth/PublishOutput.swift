@@ -41,6 +41,9 @@ struct PublishOutput: Sendable {
             Console.status("    pushed \(reference) \(digest)")
         case .upToDate(let url):
             Console.status("==> up to date: the running version already serves this content at \(url)")
+        case .waitingForLock(let holder):
+            clearLiveLine()
+            Console.status("==> waiting for another publish of this site to finish (\(holder))")
         case .warning(let message):
             clearLiveLine()
             Console.status("berth: warning: \(message)")
@@ -96,6 +99,8 @@ struct PublishOutput: Sendable {
             return ["event": "pushed", "reference": reference, "digest": digest]
         case .upToDate(let url):
             return ["event": "up-to-date", "url": url]
+        case .waitingForLock(let holder):
+            return ["event": "waiting-for-lock", "holder": holder]
         case .warning(let message):
             return ["event": "warning", "message": message]
         }

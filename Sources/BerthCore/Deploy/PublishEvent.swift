@@ -13,6 +13,8 @@ public enum PublishEvent: Sendable {
     case progress(PublishStage, EngineProgress)
     case pushed(reference: String, digest: String)
     case upToDate(url: String)
+    /// Another publish or rollback of the site holds its lock; this one waits.
+    case waitingForLock(holder: String)
     case warning(String)
 }
 

@@ -36,10 +36,12 @@ public struct PublishOptions: Sendable {
     public var dereference: Bool
     /// How long the new container has to answer 200 on `/`.
     public var checkTimeout: Duration
+    /// How long to wait for another publish or rollback of the same site to finish.
+    public var lockWait: Duration
 
     public init(siteName: String? = nil, user: String, server: ServerKind? = nil, baseImage: String? = nil,
                 memory: MemoryLimit? = nil, port: PortRequest? = nil, registry: String? = nil, tag: String? = nil,
-                dereference: Bool = false, checkTimeout: Duration = .seconds(30)) {
+                dereference: Bool = false, checkTimeout: Duration = .seconds(30), lockWait: Duration = .seconds(120)) {
         self.siteName = siteName
         self.user = user
         self.server = server
@@ -50,5 +52,6 @@ public struct PublishOptions: Sendable {
         self.tag = tag
         self.dereference = dereference
         self.checkTimeout = checkTimeout
+        self.lockWait = lockWait
     }
 }

@@ -53,6 +53,34 @@ public struct Publisher: Sendable {
         timer.finish(.pack)
 
         try await engine.ping()
+        // Everything from reading the site's current state to replacing it happens under the site's lock, so two
+        // publishes of one site never interleave.
+        let lock = DeployLock(engine: engine, identity: identity)
+        return try await lock.withLock(wait: options.lockWait, onWaiting: { holder in
+            events(.waitingForLock(holder: holder.description))
+        }) {
+            let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
+                                   memory: memory, portRequest: portRequest, context: context, summary: summary)
+            return try await publishLocked(plan, timer: &timer)
+        }
+    }
+
+    /// What one publish will do, settled before the engine's state is read.
+    struct PublishPlan {
+        var sitePath: String
+        var options: PublishOptions
+        var identity: SiteIdentity
+        var server: ServerKind
+        var memory: MemoryLimit
+        var portRequest: PortRequest
+        var context: BuildContext
+        var summary: ContextSummary
+    }
+
+    private func publishLocked(_ plan: PublishPlan, timer: inout StageTimer) async throws -> PublishResult {
+        let events = timer.events
+        let (identity, options, summary, memory, portRequest) =
+            (plan.identity, plan.options, plan.summary, plan.memory, plan.portRequest)
         let existing = try await existingContainer(identity)
         if let existing, let result = upToDate(existing, identity: identity, digest: summary.digest, memory: memory,
                                                portRequest: portRequest, stageSeconds: timer.seconds) {
@@ -68,10 +96,10 @@ public struct Publisher: Sendable {
         var labels = identity.labels
         labels[BerthLabel.digest] = summary.digest
         labels[BerthLabel.version] = version
-        labels[BerthLabel.server] = server.rawValue
+        labels[BerthLabel.server] = plan.server.rawValue
 
         timer.start(.build, detail: image)
-        let stream = context.stream()
+        let stream = plan.context.stream()
         let buildOptions = BuildOptions(tags: [image, "\(repository):latest"], labels: labels)
         for try await event in engine.build(context: stream, options: buildOptions) {
             switch event {
@@ -82,7 +110,7 @@ public struct Publisher: Sendable {
         }
         // The digest labels the image; if the files changed between the two passes it would label other content.
         guard stream.summary?.digest == summary.digest else {
-            throw PublishError.siteChangedDuringPublish(site: sitePath)
+            throw PublishError.siteChangedDuringPublish(site: plan.sitePath)
         }
         timer.finish(.build)
 
@@ -101,13 +129,14 @@ public struct Publisher: Sendable {
 
         let replacement = Replacement(publisher: self, identity: identity, existing: existing)
         let (containerID, url) = try await replacement.run(
-            image: image, server: server, memory: memory, portRequest: portRequest, labels: labels,
+            image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
             checkTimeout: options.checkTimeout, timer: &timer)
         return PublishResult(
             host: host.name, user: identity.user, site: identity.site, containerID: containerID,
             containerName: identity.containerName, image: image, digest: summary.digest, version: version, url: url,
             memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds)
     }
+
 
     static func identity(site: Site, options: PublishOptions) throws -> SiteIdentity {
         let name = options.siteName ?? site.defaultName

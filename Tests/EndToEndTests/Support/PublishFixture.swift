@@ -73,6 +73,10 @@ struct PublishFixture {
         for container in (try? await engine.listContainers(all: true, labelFilters: filter)) ?? [] {
             try? await engine.removeContainer(container.id, force: true)
         }
+        for container in (try? await engine.listContainers(all: true, labelFilters: ["berth.lock.for"])) ?? []
+        where container.name?.hasPrefix("berth-lock-\(user)-") == true {
+            try? await engine.removeContainer(container.id, force: true)
+        }
         for image in (try? await engine.listImages(labelFilters: filter)) ?? [] {
             try? await engine.removeImage(image.id, force: true)
         }

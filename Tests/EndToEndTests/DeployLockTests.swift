@@ -1,0 +1,77 @@
+import BerthCore
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The deploy lock on the real engine: concurrent publishes, a busy lock, and a lock left by a killed process.
+@Suite("Deploy lock", .serialized)
+struct DeployLockTests {
+    @Test("two publishes of one site at the same time end with exactly one container serving the content")
+    func concurrentPublishes() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try fixture.copyOfSite()
+            try "<h1>Concurrent</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+            let cli = fixture.cli()
+            async let first = Task.detached { try cli.run(["publish", site, "--user", fixture.user, "--json"]) }.value
+            async let second = Task.detached { try cli.run(["publish", site, "--user", fixture.user, "--json"]) }.value
+            let outcomes = try await [first, second]
+            for outcome in outcomes {
+                #expect(outcome.status == 0, "\(outcome)")
+            }
+            let urls = Set(outcomes.compactMap { $0.result?["url"] as? String })
+            #expect(urls.count == 1, "both report the same URL")
+            #expect(outcomes.contains { $0.result?["upToDate"] as? Bool == true }, "the second found the work done")
+            let containers = try await fixture.containers()
+            #expect(containers.count == 1)
+            #expect(containers.first?.state == "running")
+            let url = try #require(urls.first)
+            #expect(try await PublishFixture.get(url).body.contains("Concurrent"))
+        }
+    }
+
+    @Test("a publish that cannot get the lock in time fails with exit status 75, naming the holder")
+    func busyLock() async throws {
+        try await PublishFixture.run { fixture in
+            let lock = DeployLock(engine: fixture.engine, identity: SiteIdentity(user: fixture.user, site: "hello"))
+            let cli = fixture.cli()
+            let outcome = try await lock.withLock(wait: .seconds(5)) {
+                try cli.run(["publish", "sites/hello", "--user", fixture.user, "--lock-wait", "1"])
+            }
+            #expect(outcome.status == 75, "\(outcome)")
+            #expect(outcome.stderr.contains("another publish or rollback of \(fixture.user)/hello is under way"))
+            #expect(outcome.stderr.contains("pid \(getpid())"), "the holder is named: \(outcome)")
+            #expect(try await fixture.containers().isEmpty, "nothing was started")
+        }
+    }
+
+    @Test("a lock left by a killed publish does not block the next one")
+    func lockOfKilledProcess() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try fixture.copyOfSite()
+            // A site slow to pack keeps the first publish busy long enough to be killed while holding the lock.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
+            process.arguments = ["publish", site, "--user", fixture.user, "--check-timeout", "30"]
+            process.environment = fixture.cli().environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let lockName = "berth-lock-\(fixture.user)-hello"
+            var sawLock = false
+            for _ in 0..<200 where !sawLock {
+                sawLock = try await fixture.engine.inspectContainer(lockName) != nil
+                if !sawLock { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(sawLock, "the first publish took the lock")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(try await fixture.engine.inspectContainer(lockName) != nil, "the killed process left its lock")
+
+            let outcome = try fixture.cli().run(["publish", site, "--user", fixture.user, "--lock-wait", "5", "--json"])
+            #expect(outcome.status == 0, "\(outcome)")
+            #expect(try await fixture.engine.inspectContainer(lockName) == nil, "the lock is released after publishing")
+        }
+    }
+}
