@@ -52,7 +52,7 @@ public struct SiteTree: Sendable {
         var files = 0
         var links = 0
         var bytes: Int64 = 0
-        var walker = SiteWalker(root: absoluteRoot, rules: rules, dereference: dereference)
+        var walker = SiteWalker(root: absoluteRoot, rules: rules, dereference: dereference, checksReadability: true)
         do {
             try walker.walk(
             visit: { entry in
@@ -83,7 +83,8 @@ public struct SiteTree: Sendable {
     /// Walks the tree again, in its order, handing each entry to `body`. An entry that has become impossible to
     /// ship since the scan (a FIFO put in a file's place, say) ends the walk with an error.
     public func forEachEntry(_ body: (SiteEntry) throws -> Void) throws {
-        var walker = SiteWalker(root: root, rules: rules, dereference: dereference)
+        // Readability was checked by the scan; a file that has become unreadable since fails when it is opened.
+        var walker = SiteWalker(root: root, rules: rules, dereference: dereference, checksReadability: false)
         var firstProblem: EntryProblem?
         try walker.walk(visit: body, problem: { problem in
             if firstProblem == nil { firstProblem = problem }
@@ -125,13 +126,15 @@ private struct SiteWalker {
     let root: String
     let rules: IgnoreRules
     let dereference: Bool
+    let checksReadability: Bool
     /// Excluded directories being searched for re-included entries: shipped only if something below them is.
     private var pendingDirectories: [SiteEntry] = []
 
-    init(root: String, rules: IgnoreRules, dereference: Bool) {
+    init(root: String, rules: IgnoreRules, dereference: Bool, checksReadability: Bool) {
         self.root = root
         self.rules = rules
         self.dereference = dereference
+        self.checksReadability = checksReadability
     }
 
     typealias Visit = (SiteEntry) throws -> Void
@@ -227,7 +230,7 @@ private struct SiteWalker {
 
     private mutating func visitFile(absolute: String, relative: String, info: stat, visit: Visit,
                                     problem: Problem) throws {
-        guard access(absolute, R_OK) == 0 else {
+        guard !checksReadability || access(absolute, R_OK) == 0 else {
             problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
             return
         }
