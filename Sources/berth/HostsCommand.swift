@@ -48,7 +48,7 @@ struct HostsCommand: AsyncParsableCommand {
             rows.append([
                 status.name, status.endpoint, status.reachable ? "up" : "unreachable",
                 status.engineVersion ?? "-", status.cpus.map(String.init) ?? "-",
-                status.memoryBytes.map { MemoryLimit(bytes: $0 / (1 << 20) * (1 << 20)).description } ?? "-",
+                status.memoryBytes.map { MemoryLimit(bytes: $0).readable } ?? "-",
                 status.sites.map(String.init) ?? "-",
             ])
         }

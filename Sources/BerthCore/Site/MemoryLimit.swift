@@ -1,3 +1,5 @@
+import Foundation
+
 /// A container memory limit in bytes, parsed from what people write: `64m`, `1g`, `512MiB`, `1.5G`, `67108864`.
 public struct MemoryLimit: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     public let bytes: Int64
@@ -46,6 +48,14 @@ public struct MemoryLimit: Sendable, Hashable, Comparable, CustomStringConvertib
             return "\(bytes / size)\(suffix)"
         }
         return "\(bytes)"
+    }
+
+    /// For people: `64 MiB`, `1.5 GiB`.
+    public var readable: String {
+        let mebibytes = Double(bytes) / 1_048_576
+        if mebibytes >= 1024 { return String(format: "%.1f GiB", mebibytes / 1024) }
+        if mebibytes >= 1 { return String(format: "%.0f MiB", mebibytes) }
+        return "\(bytes / 1024) KiB"
     }
 
     public init(from decoder: Decoder) throws {
