@@ -8,6 +8,8 @@ struct HostsCommand: AsyncParsableCommand {
         abstract: "List the hosts in the inventory: endpoint, whether it answers, engine version, CPUs, memory, sites."
     )
 
+    @OptionGroup var global: GlobalOptions
+
     @Option(name: .customLong("hosts"), help: "The hosts inventory (default: $BERTH_HOSTS, else ./hosts.yml).")
     var inventoryPath: String?
 
@@ -16,6 +18,7 @@ struct HostsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors(json: json) {
+            try global.bootstrapLogging()
             let inventory = try Inventory.load(explicitPath: inventoryPath, environment: ProcessInfo.processInfo.environment)
             let statuses = await withTaskGroup(of: (Int, HostStatus).self) { group in
                 for (index, host) in inventory.hosts.enumerated() {

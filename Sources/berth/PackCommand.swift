@@ -9,6 +9,8 @@ struct PackCommand: AsyncParsableCommand {
         discussion: "The tar's SHA-256 digest and size are printed on standard error."
     )
 
+    @OptionGroup var global: GlobalOptions
+
     @OptionGroup var siteOptions: SiteOptions
 
     @Option(name: [.short, .customLong("output")], help: "The tar file to write, or - for standard output.")
@@ -16,6 +18,7 @@ struct PackCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            try global.bootstrapLogging()
             let (_, _, context) = try siteOptions.buildContext()
             let summary = try await TarFileOutput.write(context.stream(), to: output)
             Console.status("\(summary.digest) \(summary.byteCount) bytes")

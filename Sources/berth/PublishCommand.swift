@@ -13,6 +13,8 @@ struct PublishCommand: AsyncParsableCommand {
             """
     )
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "The site directory.", completion: .directory)
     var site: String
 
@@ -74,6 +76,7 @@ struct PublishCommand: AsyncParsableCommand {
     func run() async throws {
         let output = PublishOutput(json: json)
         try await reportingErrors(json: json) {
+            try global.bootstrapLogging()
             let environment = ProcessInfo.processInfo.environment
             let inventory = try hostOptions.inventory(environment: environment)
             let host = try hostOptions.selectedHost(in: inventory)

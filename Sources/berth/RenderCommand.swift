@@ -8,6 +8,8 @@ struct RenderCommand: AsyncParsableCommand {
         abstract: "Print the Dockerfile that publish would build, or write it and the server's configuration to a directory."
     )
 
+    @OptionGroup var global: GlobalOptions
+
     @OptionGroup var siteOptions: SiteOptions
 
     @Option(help: "Write the Dockerfile and the server's configuration files into this directory.",
@@ -16,6 +18,7 @@ struct RenderCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            try global.bootstrapLogging()
             let (_, _, context) = try siteOptions.buildContext()
             guard let out else {
                 if let dockerfile = context.rootFiles.first(where: { $0.name == "Dockerfile" }) {

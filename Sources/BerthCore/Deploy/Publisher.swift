@@ -37,7 +37,7 @@ public struct Publisher: Sendable {
     public func publish(sitePath: String, options: PublishOptions, events: @escaping EventHandler) async throws
         -> PublishResult
     {
-        var timer = StageTimer(events: events)
+        var timer = StageTimer(events: events, logger: logger)
 
         // Everything that can be wrong with the input is found before the engine is touched.
         timer.start(.pack, detail: sitePath)
@@ -207,16 +207,19 @@ public struct Publisher: Sendable {
 /// Seconds per stage, and the start/finish events the CLI shows.
 struct StageTimer {
     let events: Publisher.EventHandler
+    let logger: Logger
     private let clock = ContinuousClock()
     private var started: [PublishStage: ContinuousClock.Instant] = [:]
     private(set) var seconds: [String: Double] = [:]
 
-    init(events: @escaping Publisher.EventHandler) {
+    init(events: @escaping Publisher.EventHandler, logger: Logger) {
         self.events = events
+        self.logger = logger
     }
 
     mutating func start(_ stage: PublishStage, detail: String) {
         started[stage] = clock.now
+        logger.info("\(stage.rawValue) started", metadata: ["detail": "\(detail)"])
         events(.stageStarted(stage, detail: detail))
     }
 
@@ -225,6 +228,7 @@ struct StageTimer {
         let elapsed = clock.now - start
         let value = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         seconds[stage.rawValue] = (value * 1000).rounded() / 1000
+        logger.info("\(stage.rawValue) finished", metadata: ["seconds": "\(seconds[stage.rawValue] ?? 0)"])
         events(.stageFinished(stage, seconds: seconds[stage.rawValue] ?? 0))
     }
 }
