@@ -95,8 +95,12 @@ struct PublishCommand: AsyncParsableCommand {
             let engine = DockerEngine(endpoint: host.endpoint)
             let publisher = Publisher(host: host, engine: engine, templates: try TemplateSet.locate(environment: environment),
                                       credentials: CredentialStore(environment: environment), environment: environment)
-            let result = try await publisher.publish(sitePath: site, options: options) { event in
-                output.show(event)
+            let sitePath = site
+            let settled = options
+            let result = try await InterruptForwarder.cancellingOnInterrupt {
+                try await publisher.publish(sitePath: sitePath, options: settled) { event in
+                    output.show(event)
+                }
             }
             output.finish(result)
         }

@@ -88,14 +88,16 @@ struct ShellCommand: AsyncParsableCommand {
     }
 }
 
-/// Makes Ctrl-C cancel the command that is running instead of ending the shell.
+/// Makes Ctrl-C cancel the work that is running (a shell command, a publish) instead of killing the process, so
+/// that the work can clean up: a cancelled publish restores the version that was serving.
 final class InterruptForwarder: @unchecked Sendable {
     private let lock = NSLock()
     private var current: Task<Void, Never>?
     private let source: DispatchSourceSignal
+    private let previousHandler: sighandler_t?
 
     init() {
-        signal(SIGINT, SIG_IGN)
+        previousHandler = signal(SIGINT, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { [weak self] in
             guard let self else { return }
@@ -106,7 +108,7 @@ final class InterruptForwarder: @unchecked Sendable {
 
     deinit {
         source.cancel()
-        signal(SIGINT, SIG_DFL)
+        signal(SIGINT, previousHandler ?? SIG_DFL)
     }
 
     func run(_ body: @escaping @Sendable () async -> Void) async {
@@ -115,6 +117,27 @@ final class InterruptForwarder: @unchecked Sendable {
         await task.value
         lock.withLock { current = nil }
     }
+
+    /// Runs `body`, cancelling it on Ctrl-C, and passes on its result or error.
+    static func cancellingOnInterrupt<Value: Sendable>(
+        _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let forwarder = InterruptForwarder()
+        let outcome = OutcomeBox<Value>()
+        await forwarder.run {
+            do {
+                outcome.result = .success(try await body())
+            } catch {
+                outcome.result = .failure(error)
+            }
+        }
+        guard let result = outcome.result else { throw CancellationError() }
+        return try result.get()
+    }
+}
+
+private final class OutcomeBox<Value: Sendable>: @unchecked Sendable {
+    var result: Result<Value, Error>?
 }
 
 /// Splits a command line into words as a POSIX shell would for plain words, '…', "…" and backslashes.

@@ -1,6 +1,9 @@
 import BerthCore
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `berth publish` end to end: the real dockerd and registry started by scripts/test-env, the real binary.
 @Suite("Publish on the real Docker Engine", .serialized)
@@ -114,12 +117,7 @@ struct PublishTests {
             #expect(first.status == 0, "\(first)")
             let url = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-            let templates = NSTemporaryDirectory() + "/berth-e2e-templates-\(UUID().uuidString)"
-            try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("templates").path,
-                                             toPath: templates)
-            let config = templates + "/nginx/nginx.conf.mustache"
-            let broken = try String(contentsOfFile: config, encoding: .utf8) + "\nthis_is_not_a_directive on;\n"
-            try broken.write(toFile: config, atomically: true, encoding: .utf8)
+            let templates = try Self.brokenTemplates()
             let failed = try fixture.cli(["BERTH_TEMPLATES": templates]).run([
                 "publish", site, "--user", fixture.user, "--check-timeout", "10",
             ])
@@ -133,6 +131,53 @@ struct PublishTests {
             #expect(containers.count == 1)
             #expect(containers.first?.state == "running")
         }
+    }
+
+    @Test("Ctrl-C while the new version is being checked restores the previous version")
+    func interruptedPublish() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try fixture.copyOfSite()
+            let first = try fixture.cli().run(["publish", site, "--user", fixture.user])
+            #expect(first.status == 0, "\(first)")
+            let url = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            try "<h1>Interrupted</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+            let templates = try Self.brokenTemplates()
+            let output = try TemporaryFile()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
+            process.arguments = ["publish", site, "--user", fixture.user, "--json", "--check-timeout", "60"]
+            process.environment = fixture.cli(["BERTH_TEMPLATES": templates]).environment
+            process.standardOutput = output.handle
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var checking = false
+            for _ in 0..<600 where !checking {
+                checking = try output.contents().contains("\"stage\":\"check\"")
+                if !checking { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(checking, "the publish reached the check")
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+            #expect(process.terminationStatus != 0)
+            let home = try await PublishFixture.get(url)
+            #expect(home.status == 200)
+            #expect(home.body.contains("Hello from berth"), "the previous version serves again")
+            let containers = try await fixture.containers()
+            #expect(containers.count == 1)
+            #expect(containers.first?.state == "running")
+        }
+    }
+
+    /// A copy of the templates whose nginx configuration nginx refuses.
+    static func brokenTemplates() throws -> String {
+        let templates = NSTemporaryDirectory() + "/berth-e2e-templates-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("templates").path,
+                                         toPath: templates)
+        let config = templates + "/nginx/nginx.conf.mustache"
+        let broken = try String(contentsOfFile: config, encoding: .utf8) + "\nthis_is_not_a_directive on;\n"
+        try broken.write(toFile: config, atomically: true, encoding: .utf8)
+        return templates
     }
 
     @Test("a wrong registry password is a clear error and nothing changes on the host")

@@ -33,7 +33,7 @@ struct Replacement {
             do {
                 id = try await engine.createContainer(name: name, config: spec)
             } catch {
-                await restorePrevious(previousWasRunning)
+                await abandon(nil, previousWasRunning: previousWasRunning)
                 throw error
             }
             do {
@@ -44,14 +44,12 @@ struct Replacement {
                 lastPortError = error
                 try? await engine.removeContainer(id, force: true)
             } catch {
-                let logs = await publisher.lastLogLines(id)
-                try? await engine.removeContainer(id, force: true)
-                let restored = await restorePrevious(previousWasRunning)
+                let (logs, restored) = await abandon(id, previousWasRunning: previousWasRunning)
                 throw PublishError.startFailed(reason: "\(error)", logs: logs, restored: restored)
             }
         }
         guard let started else {
-            await restorePrevious(previousWasRunning)
+            await abandon(nil, previousWasRunning: previousWasRunning)
             if case .fixed(let port) = portRequest {
                 throw PublishError.portInUse(port: port, host: host.name, message: lastPortError?.description ?? "")
             }
@@ -69,10 +67,9 @@ struct Replacement {
         do {
             try await check.run()
         } catch {
+            let (logs, restored) = await abandon(started.id, previousWasRunning: previousWasRunning)
+            if error is CancellationError { throw error }
             let reason = (error as? ServeCheck.Failure)?.reason ?? "\(error)"
-            let logs = await publisher.lastLogLines(started.id)
-            try? await engine.removeContainer(started.id, force: true)
-            let restored = await restorePrevious(previousWasRunning)
             throw PublishError.checkFailed(url: url, reason: reason, logs: logs, restored: restored)
         }
 
@@ -103,8 +100,22 @@ struct Replacement {
         try await engine.removeContainer(leftover.id, force: true)
     }
 
+    /// Removes the new container (keeping its last log lines) and starts the previous version again. Runs in a
+    /// task of its own so that it completes even when the publish was cancelled (Ctrl-C): a cancelled publish must
+    /// not leave the site down either.
     @discardableResult
-    func restorePrevious(_ wasRunning: Bool) async -> Bool {
+    func abandon(_ newContainer: String?, previousWasRunning: Bool) async -> (logs: [String], restored: Bool) {
+        await Task {
+            var logs: [String] = []
+            if let newContainer {
+                logs = await publisher.lastLogLines(newContainer)
+                try? await engine.removeContainer(newContainer, force: true)
+            }
+            return (logs, await restorePrevious(previousWasRunning))
+        }.value
+    }
+
+    private func restorePrevious(_ wasRunning: Bool) async -> Bool {
         guard let existing, wasRunning else { return false }
         do {
             try await engine.startContainer(existing.id)
