@@ -114,13 +114,7 @@ struct PublishTests {
             #expect(first.status == 0, "\(first)")
             let url = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-            let templates = NSTemporaryDirectory() + "/berth-e2e-templates-\(UUID().uuidString)"
-            try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("templates").path,
-                                             toPath: templates)
-            let config = templates + "/nginx/nginx.conf.mustache"
-            let broken = try String(contentsOfFile: config, encoding: .utf8) + "\nthis_is_not_a_directive on;\n"
-            try broken.write(toFile: config, atomically: true, encoding: .utf8)
-            let failed = try fixture.cli(["BERTH_TEMPLATES": templates]).run([
+            let failed = try fixture.cli(["BERTH_TEMPLATES": try fixture.brokenTemplates()]).run([
                 "publish", site, "--user", fixture.user, "--check-timeout", "10",
             ])
             #expect(failed.status != 0)

@@ -36,10 +36,13 @@ public struct PublishOptions: Sendable {
     public var dereference: Bool
     /// How long the new container has to answer 200 on `/`.
     public var checkTimeout: Duration
+    /// How many versions' images stay on the host after a publish (the new one included); older ones are removed.
+    public var keepVersions: Int
 
     public init(siteName: String? = nil, user: String, server: ServerKind? = nil, baseImage: String? = nil,
                 memory: MemoryLimit? = nil, port: PortRequest? = nil, registry: String? = nil, tag: String? = nil,
-                dereference: Bool = false, checkTimeout: Duration = .seconds(30)) {
+                dereference: Bool = false, checkTimeout: Duration = .seconds(30),
+                keepVersions: Int = PublishOptions.defaultKeptVersions) {
         self.siteName = siteName
         self.user = user
         self.server = server
@@ -50,5 +53,8 @@ public struct PublishOptions: Sendable {
         self.tag = tag
         self.dereference = dereference
         self.checkTimeout = checkTimeout
+        self.keepVersions = keepVersions
     }
+
+    public static let defaultKeptVersions = 5
 }
