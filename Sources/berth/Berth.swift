@@ -7,6 +7,10 @@ struct Berth: AsyncParsableCommand {
         commandName: "berth",
         abstract: "Publish a static-site directory as a hardened web container on a Docker host.",
         version: "0.1.0",
-        subcommands: [PublishCommand.self, HostsCommand.self, RenderCommand.self, PackCommand.self, ShellCommand.self]
+        subcommands: [
+            PublishCommand.self, SitesCommand.self, StopCommand.self, StartCommand.self, RemoveCommand.self,
+            VersionsCommand.self, RollbackCommand.self, HostsCommand.self, RenderCommand.self, PackCommand.self,
+            ShellCommand.self,
+        ]
     )
 }

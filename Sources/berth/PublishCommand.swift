@@ -44,12 +44,12 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "The version tag (default: derived from the build context's digest).")
     var tag: String?
 
-    @Option(name: .customLong("check-timeout"), help: "Seconds the new version has to answer 200 on /.")
-    var checkTimeout: Int = 30
+    @OptionGroup var check: ServeCheckOptions
 
-    @Option(name: .customLong("lock-wait"),
-            help: "Seconds to wait for another publish or rollback of the same site to finish.")
-    var lockWait: Int = 120
+    @Option(help: "How many versions' images to keep on the host, the new one included; older ones are removed.")
+    var keep: Int = PublishOptions.defaultKeptVersions
+
+    @OptionGroup var lock: LockOptions
 
     @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
     var dereference = false
@@ -61,8 +61,7 @@ struct PublishCommand: AsyncParsableCommand {
         if let tag, !Self.isValidTag(tag) {
             throw ValidationError("--tag '\(tag)' is not a valid image tag (letters, digits, _ . -; at most 128)")
         }
-        guard checkTimeout > 0 else { throw ValidationError("--check-timeout must be a positive number of seconds") }
-        guard lockWait >= 0 else { throw ValidationError("--lock-wait must be zero or a positive number of seconds") }
+        guard keep > 0 else { throw ValidationError("--keep must be at least 1: the version that runs is always kept") }
     }
 
     static func isValidTag(_ tag: String) -> Bool {
@@ -89,8 +88,9 @@ struct PublishCommand: AsyncParsableCommand {
             options.registry = registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry
             options.tag = tag
             options.dereference = dereference
-            options.checkTimeout = .seconds(checkTimeout)
-            options.lockWait = .seconds(lockWait)
+            options.checkTimeout = check.duration
+            options.lockWait = lock.duration
+            options.keepVersions = keep
 
             let engine = DockerEngine(endpoint: host.endpoint)
             let publisher = Publisher(host: host, engine: engine, templates: try TemplateSet.locate(environment: environment),

@@ -117,8 +117,7 @@ struct PublishTests {
             #expect(first.status == 0, "\(first)")
             let url = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-            let templates = try Self.brokenTemplates()
-            let failed = try fixture.cli(["BERTH_TEMPLATES": templates]).run([
+            let failed = try fixture.cli(["BERTH_TEMPLATES": try fixture.brokenTemplates()]).run([
                 "publish", site, "--user", fixture.user, "--check-timeout", "10",
             ])
             #expect(failed.status != 0)
@@ -142,7 +141,7 @@ struct PublishTests {
             let url = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
             try "<h1>Interrupted</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
-            let templates = try Self.brokenTemplates()
+            let templates = try fixture.brokenTemplates()
             let output = try TemporaryFile()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
@@ -167,17 +166,6 @@ struct PublishTests {
             #expect(containers.count == 1)
             #expect(containers.first?.state == "running")
         }
-    }
-
-    /// A copy of the templates whose nginx configuration nginx refuses.
-    static func brokenTemplates() throws -> String {
-        let templates = NSTemporaryDirectory() + "/berth-e2e-templates-\(UUID().uuidString)"
-        try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("templates").path,
-                                         toPath: templates)
-        let config = templates + "/nginx/nginx.conf.mustache"
-        let broken = try String(contentsOfFile: config, encoding: .utf8) + "\nthis_is_not_a_directive on;\n"
-        try broken.write(toFile: config, atomically: true, encoding: .utf8)
-        return templates
     }
 
     @Test("a wrong registry password is a clear error and nothing changes on the host")

@@ -34,4 +34,6 @@ public struct PublishResult: Sendable, Codable, Equatable {
     public var upToDate: Bool
     /// Seconds each stage took.
     public var stageSeconds: [String: Double]
+    /// Versions whose images were removed because more than `--keep` versions were kept.
+    public var removedVersions: [String] = []
 }

@@ -38,10 +38,13 @@ public struct PublishOptions: Sendable {
     public var checkTimeout: Duration
     /// How long to wait for another publish or rollback of the same site to finish.
     public var lockWait: Duration
+    /// How many versions' images stay on the host after a publish (the new one included); older ones are removed.
+    public var keepVersions: Int
 
     public init(siteName: String? = nil, user: String, server: ServerKind? = nil, baseImage: String? = nil,
                 memory: MemoryLimit? = nil, port: PortRequest? = nil, registry: String? = nil, tag: String? = nil,
-                dereference: Bool = false, checkTimeout: Duration = .seconds(30), lockWait: Duration = .seconds(120)) {
+                dereference: Bool = false, checkTimeout: Duration = .seconds(30), lockWait: Duration = .seconds(120),
+                keepVersions: Int = PublishOptions.defaultKeptVersions) {
         self.siteName = siteName
         self.user = user
         self.server = server
@@ -53,5 +56,8 @@ public struct PublishOptions: Sendable {
         self.dereference = dereference
         self.checkTimeout = checkTimeout
         self.lockWait = lockWait
+        self.keepVersions = keepVersions
     }
+
+    public static let defaultKeptVersions = 5
 }

@@ -93,10 +93,7 @@ public struct Publisher: Sendable {
         let repository = identity.repository(registry: registry)
         let version = options.tag ?? summary.version
         let image = "\(repository):\(version)"
-        var labels = identity.labels
-        labels[BerthLabel.digest] = summary.digest
-        labels[BerthLabel.version] = version
-        labels[BerthLabel.server] = plan.server.rawValue
+        let labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
 
         timer.start(.build, detail: image)
         let stream = plan.context.stream()
@@ -127,16 +124,17 @@ public struct Publisher: Sendable {
             timer.finish(.push)
         }
 
-        let replacement = Replacement(publisher: self, identity: identity, existing: existing)
+        let replacement = Replacement(host: host, engine: engine, checkClient: checkClient, logger: logger,
+                                      identity: identity, existing: existing)
         let (containerID, url) = try await replacement.run(
             image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
             checkTimeout: options.checkTimeout, timer: &timer)
+        let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
         return PublishResult(
             host: host.name, user: identity.user, site: identity.site, containerID: containerID,
             containerName: identity.containerName, image: image, digest: summary.digest, version: version, url: url,
-            memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds)
+            memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds, removedVersions: removedVersions)
     }
-
 
     static func identity(site: Site, options: PublishOptions) throws -> SiteIdentity {
         let name = options.siteName ?? site.defaultName
@@ -153,13 +151,7 @@ public struct Publisher: Sendable {
 
     /// The site's current container, if any. A container of that name that is not this site's is never touched.
     func existingContainer(_ identity: SiteIdentity) async throws -> ContainerInspect? {
-        guard let container = try await engine.inspectContainer(identity.containerName) else { return nil }
-        guard identity.owns(container.labels) else {
-            let labels = container.labels
-            let owner = labels[BerthLabel.site].map { "\(labels[BerthLabel.user] ?? "?")/\($0)" }
-            throw PublishError.nameTaken(containerName: identity.containerName, host: host.name, owner: owner)
-        }
-        return container
+        try await SiteLocator(host: host, engine: engine).existingContainer(identity)
     }
 
     /// A result when the running container already serves this exact content with these settings.
@@ -177,6 +169,18 @@ public struct Publisher: Sendable {
             memoryLimit: memory.bytes, upToDate: true, stageSeconds: stageSeconds)
     }
 
+    /// Keeps the newest `keep` versions' images once the new version serves. A failure here does not fail the
+    /// publish: the site serves, and what was left is named in a warning.
+    func removeOldVersions(_ identity: SiteIdentity, keep: Int, events: EventHandler) async -> [String] {
+        do {
+            return try await SiteControl(host: host, engine: engine).removeVersions(of: identity, beyond: keep)
+                .map(\.version)
+        } catch {
+            events(.warning("the new version serves, but older versions were not all removed: \(error)"))
+            return []
+        }
+    }
+
     static func publishedPort(of container: ContainerInspect) -> Int? {
         let bindings = (container.hostConfig.portBindings ?? [:]).values.compactMap { $0 }.flatMap { $0 }
         return bindings.lazy.compactMap { $0.hostPort.flatMap(Int.init) }.first
@@ -188,19 +192,6 @@ public struct Publisher: Sendable {
         guard let found = try credentials.credentials(for: registry) else { return DockerEngine.anonymousRegistryAuth }
         try await engine.checkRegistryLogin(registry: registry, credentials: found)
         return RegistryAuthHeader.value(for: found, registry: registry)
-    }
-
-    /// The last lines a container wrote, for failure messages.
-    func lastLogLines(_ id: String, count: Int = 20) async -> [String] {
-        var lines: [String] = []
-        do {
-            for try await line in engine.containerLogs(id, tail: count) {
-                lines.append(line.text.trimmingWhitespace())
-            }
-        } catch {
-            lines.append("(could not read the logs: \(error))")
-        }
-        return lines
     }
 }
 

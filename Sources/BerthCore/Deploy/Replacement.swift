@@ -1,12 +1,16 @@
+import AsyncHTTPClient
+import Logging
+
 /// Runs a new version of a site and, only once it serves, retires the previous one. When the new container does
-/// not start or does not answer, it is removed and the previous container is started again.
+/// not start or does not answer, it is removed and the previous container is started again. Publish and rollback
+/// both replace a site's container through here.
 struct Replacement {
-    let publisher: Publisher
+    let host: DockerHost
+    let engine: DockerEngine
+    let checkClient: HTTPClient
+    let logger: Logger
     let identity: SiteIdentity
     let existing: ContainerInspect?
-
-    var engine: DockerEngine { publisher.engine }
-    var host: DockerHost { publisher.host }
 
     /// The new container is created beside the old one under this name, and renamed once it has taken over.
     var stagingName: String { identity.containerName + "-next" }
@@ -59,17 +63,14 @@ struct Replacement {
 
         let url = host.url(port: started.port)
         timer.start(.check, detail: url)
-        let check = ServeCheck(client: publisher.checkClient, url: url, timeout: checkTimeout) { [engine] in
-            guard let state = try await engine.inspectContainer(started.id)?.state, !state.running else { return }
-            throw ServeCheck.Failure(reason: "the container stopped (exit code \(state.exitCode)"
-                + ((state.oomKilled ?? false) ? ", killed for running out of memory)" : ")"))
-        }
+        let check = ServeCheck.whileRunning(started.id, engine: engine, client: checkClient, url: url,
+                                            timeout: checkTimeout)
         do {
             try await check.run()
         } catch {
             let (logs, restored) = await abandon(started.id, previousWasRunning: previousWasRunning)
             if error is CancellationError { throw error }
-            let reason = (error as? ServeCheck.Failure)?.reason ?? "\(error)"
+            let reason = ServeCheck.reason(for: error)
             throw PublishError.checkFailed(url: url, reason: reason, logs: logs, restored: restored)
         }
 
@@ -108,7 +109,7 @@ struct Replacement {
         await Task {
             var logs: [String] = []
             if let newContainer {
-                logs = await publisher.lastLogLines(newContainer)
+                logs = await engine.lastLogLines(newContainer)
                 try? await engine.removeContainer(newContainer, force: true)
             }
             return (logs, await restorePrevious(previousWasRunning))
@@ -119,11 +120,26 @@ struct Replacement {
         guard let existing, wasRunning else { return false }
         do {
             try await engine.startContainer(existing.id)
-            publisher.logger.info("restored the previous version", metadata: ["container": "\(existing.plainName)"])
+            logger.info("restored the previous version", metadata: ["container": "\(existing.plainName)"])
             return true
         } catch {
-            publisher.logger.error("could not restart the previous version: \(error)")
+            logger.error("could not restart the previous version: \(error)")
             return false
         }
+    }
+}
+
+extension DockerEngine {
+    /// The last lines a container wrote, for failure messages.
+    func lastLogLines(_ id: String, count: Int = 20) async -> [String] {
+        var lines: [String] = []
+        do {
+            for try await line in containerLogs(id, tail: count) {
+                lines.append(line.text.trimmingWhitespace())
+            }
+        } catch {
+            lines.append("(could not read the logs: \(error))")
+        }
+        return lines
     }
 }

@@ -13,6 +13,22 @@ struct ServeCheck {
         var reason: String
     }
 
+    /// A check of a container's URL that gives up as soon as the container has stopped.
+    static func whileRunning(_ id: String, engine: DockerEngine, client: HTTPClient, url: String, timeout: Duration)
+        -> ServeCheck
+    {
+        ServeCheck(client: client, url: url, timeout: timeout) {
+            guard let state = try await engine.inspectContainer(id)?.state, !state.running else { return }
+            throw Failure(reason: "the container stopped (exit code \(state.exitCode)"
+                + ((state.oomKilled ?? false) ? ", killed for running out of memory)" : ")"))
+        }
+    }
+
+    /// What to tell a person about a failed check.
+    static func reason(for error: any Error) -> String {
+        (error as? Failure)?.reason ?? "\(error)"
+    }
+
     func run() async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout

@@ -33,6 +33,15 @@ public struct SiteIdentity: Sendable, Hashable, CustomStringConvertible {
         [BerthLabel.site: site, BerthLabel.user: user]
     }
 
+    /// The labels of this site's image and container at one version.
+    public func labels(digest: String?, version: String, server: ServerKind) -> [String: String] {
+        var labels = self.labels
+        labels[BerthLabel.digest] = digest
+        labels[BerthLabel.version] = version
+        labels[BerthLabel.server] = server.rawValue
+        return labels
+    }
+
     /// Whether a container or image carrying `labels` belongs to this site.
     public func owns(_ labels: [String: String]) -> Bool {
         labels[BerthLabel.site] == site && labels[BerthLabel.user] == user

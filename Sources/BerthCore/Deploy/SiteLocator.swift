@@ -52,6 +52,18 @@ public struct SiteLocator: Sendable {
         }
         throw SiteLookupError.ambiguous(site: site, host: host.name, owners: matches.map(\.identity.user))
     }
+
+    /// The container under the site's canonical name, if any. One that is not this site's (another user's, or
+    /// not berth's at all) is never touched: finding it is an error.
+    public func existingContainer(_ identity: SiteIdentity) async throws -> ContainerInspect? {
+        guard let container = try await engine.inspectContainer(identity.containerName) else { return nil }
+        guard identity.owns(container.labels) else {
+            let labels = container.labels
+            let owner = labels[BerthLabel.site].map { "\(labels[BerthLabel.user] ?? "?")/\($0)" }
+            throw PublishError.nameTaken(containerName: identity.containerName, host: host.name, owner: owner)
+        }
+        return container
+    }
 }
 
 public enum SiteLookupError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -67,19 +67,30 @@ struct PublishFixture {
         ].merging(extra) { _, new in new }, removing: ["BERTH_HOSTS", "BERTH_REGISTRY", "DOCKER_HOST", "BERTH_USER"])
     }
 
-    /// Removes every container and image this test's user has on the daemon.
+    /// Removes every container and image this test's user has on the daemon, and the containers without berth's
+    /// labels that a test made under a name holding that user.
     func cleanUp() async {
         let filter = ["\(BerthLabel.user)=\(user)"]
         for container in (try? await engine.listContainers(all: true, labelFilters: filter)) ?? [] {
             try? await engine.removeContainer(container.id, force: true)
         }
-        for container in (try? await engine.listContainers(all: true, labelFilters: ["berth.lock.for"])) ?? []
-        where container.name?.hasPrefix("berth-lock-\(user)-") == true {
+        // Every container named after this test's user: its sites, staging containers and deploy locks.
+        let all = (try? await engine.listContainers(all: true)) ?? []
+        for container in all where container.name?.contains(user) == true {
             try? await engine.removeContainer(container.id, force: true)
         }
         for image in (try? await engine.listImages(labelFilters: filter)) ?? [] {
             try? await engine.removeImage(image.id, force: true)
         }
+    }
+
+    /// Starts a container that only sleeps, named and labelled as a test wants (the name should hold `user`, so
+    /// that `cleanUp` removes it).
+    func startPlainContainer(name: String, labels: [String: String] = [:]) async throws -> String {
+        let id = try await engine.createContainer(
+            name: name, config: ContainerCreate(image: nginxImage, labels: labels, command: ["sleep", "600"]))
+        try await engine.startContainer(id)
+        return id
     }
 
     func containers(site: String? = nil) async throws -> [ContainerSummary] {
@@ -96,6 +107,18 @@ struct PublishFixture {
         try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("sites/hello").path,
                                          toPath: directory)
         return directory
+    }
+
+    /// A copy of berth's templates whose nginx configuration has a line nginx refuses (`this_is_not_a_directive`),
+    /// for the `BERTH_TEMPLATES` of a publish whose new version must not start.
+    func brokenTemplates() throws -> String {
+        let templates = NSTemporaryDirectory() + "/berth-e2e-templates-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("templates").path,
+                                         toPath: templates)
+        let config = templates + "/nginx/nginx.conf.mustache"
+        let broken = try String(contentsOfFile: config, encoding: .utf8) + "\nthis_is_not_a_directive on;\n"
+        try broken.write(toFile: config, atomically: true, encoding: .utf8)
+        return templates
     }
 
     static func get(_ url: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import Logging
+
+/// Runs a kept earlier version of a site in place of the current one, as safely as a publish: the current
+/// version is replaced only once the earlier one serves, and started again if it does not.
+public struct Rollback: Sendable {
+    public let host: DockerHost
+    public let engine: DockerEngine
+    let checkClient: HTTPClient
+    let logger: Logger
+
+    public init(host: DockerHost, engine: DockerEngine, logger: Logger = Logger(label: "berth.rollback")) {
+        self.host = host
+        self.engine = engine
+        self.checkClient = Publisher.sharedCheckClient
+        self.logger = logger
+    }
+
+    /// Runs version `requested`, else the newest version older than the current one. A version whose image is
+    /// gone is reported before anything changes. The result describes the version now serving.
+    public func run(site: String, user: String?, to requested: String?, checkTimeout: Duration,
+                    lockWait: Duration = .seconds(120), events: @escaping Publisher.EventHandler) async throws
+        -> PublishResult
+    {
+        let locator = SiteLocator(host: host, engine: engine)
+        let identity = try await locator.history(site: site, user: user).identity
+        // The same lock as publish: a rollback and a publish of one site never interleave.
+        return try await DeployLock(engine: engine, identity: identity).withLock(wait: lockWait, onWaiting: { holder in
+            events(.waitingForLock(holder: holder.description))
+        }) {
+            try await runLocked(identity: identity, to: requested, checkTimeout: checkTimeout, events: events)
+        }
+    }
+
+    private func runLocked(identity: SiteIdentity, to requested: String?, checkTimeout: Duration,
+                           events: @escaping Publisher.EventHandler) async throws -> PublishResult {
+        var timer = StageTimer(events: events, logger: logger)
+        let locator = SiteLocator(host: host, engine: engine)
+        let history = try await locator.history(site: identity.site, user: identity.user)
+        let target = try history.rollbackTarget(requested: requested)
+        let existing = try await locator.existingContainer(identity)
+        let memory = existing?.hostConfig.memory.flatMap { $0 > 0 ? MemoryLimit(bytes: $0) : nil } ?? .defaultLimit
+        let image = target.reference(for: identity)
+
+        func result(containerID: String, url: String, upToDate: Bool, stageSeconds: [String: Double]) -> PublishResult {
+            PublishResult(
+                host: host.name, user: identity.user, site: identity.site, containerID: containerID,
+                containerName: identity.containerName, image: image, digest: target.digest ?? "",
+                version: target.version, url: url, memoryLimit: memory.bytes, upToDate: upToDate,
+                stageSeconds: stageSeconds)
+        }
+
+        if target.running, let existing, let port = Publisher.publishedPort(of: existing) {
+            let url = host.url(port: port)
+            events(.upToDate(url: url))
+            return result(containerID: existing.id, url: url, upToDate: true, stageSeconds: [:])
+        }
+        guard let server = target.server.flatMap(ServerKind.init(rawValue:)) else {
+            throw SiteOperationError.unknownServer(identity, host: host.name, version: target.version,
+                                                   server: target.server)
+        }
+        let replacement = Replacement(host: host, engine: engine, checkClient: checkClient, logger: logger,
+                                      identity: identity, existing: existing)
+        let (containerID, url) = try await replacement.run(
+            image: image, server: server, memory: memory, portRequest: .auto,
+            labels: identity.labels(digest: target.digest, version: target.version, server: server),
+            checkTimeout: checkTimeout, timer: &timer)
+        return result(containerID: containerID, url: url, upToDate: false, stageSeconds: timer.seconds)
+    }
+}

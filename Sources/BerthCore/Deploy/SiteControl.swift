@@ -1,0 +1,137 @@
+import AsyncHTTPClient
+
+/// What `stop` or `start` did to a site.
+public struct SiteActionResult: Sendable, Codable, Equatable {
+    public var host: String
+    public var user: String
+    public var site: String
+    public var containerID: String
+    public var containerName: String
+    /// The state after the action.
+    public var state: SiteState
+    public var url: String?
+    /// False when the site already was in the state asked for.
+    public var changed: Bool
+}
+
+/// What `rm` removed.
+public struct SiteRemoval: Sendable, Codable, Equatable {
+    public var host: String
+    public var user: String
+    public var site: String
+    /// nil when the site had no container any more and only its images were removed.
+    public var containerID: String?
+    public var containerName: String
+    /// The versions whose images were removed (with `--images`).
+    public var removedVersions: [String]
+}
+
+/// Stops, starts and removes a site's container on one host, and removes its images. Only containers and
+/// images berth labelled as that site's are ever acted on.
+public struct SiteControl: Sendable {
+    public let host: DockerHost
+    public let engine: DockerEngine
+    let checkClient: HTTPClient
+
+    public init(host: DockerHost, engine: DockerEngine) {
+        self.host = host
+        self.engine = engine
+        self.checkClient = Publisher.sharedCheckClient
+    }
+
+    var locator: SiteLocator { SiteLocator(host: host, engine: engine) }
+
+    /// Stops the site's container; it stays stopped (also across daemon restarts) until `start`.
+    public func stop(site: String, user: String?) async throws -> SiteActionResult {
+        let container = try await locator.container(site: site, user: user)
+        try await engine.stopContainer(container.id, timeoutSeconds: 10)
+        return try await result(for: container, changed: container.isRunning)
+    }
+
+    /// Starts the site's container and waits until it answers 200 on `/`.
+    public func start(site: String, user: String?, checkTimeout: Duration) async throws -> SiteActionResult {
+        let container = try await locator.container(site: site, user: user)
+        try await engine.startContainer(container.id)
+        let result = try await result(for: container, changed: !container.isRunning)
+        guard let url = result.url else {
+            throw SiteOperationError.noPublishedPort(container.identity, host: host.name)
+        }
+        let check = ServeCheck.whileRunning(container.id, engine: engine, client: checkClient, url: url,
+                                            timeout: checkTimeout)
+        do {
+            try await check.run()
+        } catch {
+            throw SiteOperationError.notServing(
+                container.identity, host: host.name, url: url, reason: ServeCheck.reason(for: error),
+                logs: await engine.lastLogLines(container.id))
+        }
+        return result
+    }
+
+    /// Removes the site's container and, with `removeImages`, the images of all its versions. With
+    /// `removeImages`, a site whose container is already gone is found by its images.
+    public func remove(site: String, user: String?, removeImages: Bool) async throws -> SiteRemoval {
+        let identity: SiteIdentity
+        let container: SiteContainer?
+        var versions: [SiteVersion] = []
+        if removeImages {
+            let history = try await locator.history(site: site, user: user)
+            (identity, container, versions) = (history.identity, history.container, history.versions)
+        } else {
+            let found = try await locator.container(site: site, user: user)
+            (identity, container) = (found.identity, found)
+        }
+        if let container {
+            try await engine.removeContainer(container.id, force: true)
+        }
+        let (removed, failures) = await deleteImages(of: versions)
+        guard failures.isEmpty else {
+            throw SiteOperationError.imagesNotRemoved(identity, host: host.name, failures: failures)
+        }
+        return SiteRemoval(host: host.name, user: identity.user, site: identity.site, containerID: container?.id,
+                           containerName: identity.containerName, removedVersions: removed.map(\.version))
+    }
+
+    /// Removes the images of the site's versions beyond the newest `keep`, never the one its container uses.
+    /// Returns the versions removed.
+    public func removeVersions(of identity: SiteIdentity, beyond keep: Int) async throws -> [SiteVersion] {
+        let history = try await locator.history(of: identity)
+        let (removed, failures) = await deleteImages(of: history.versionsBeyond(keep: keep))
+        guard failures.isEmpty else {
+            throw SiteOperationError.imagesNotRemoved(identity, host: host.name, failures: failures)
+        }
+        return removed
+    }
+
+    /// Removes each version's image by its names: removing the last name deletes the image, while an image a
+    /// container still uses is refused by the daemon and reported. Returns what went and one line per failure.
+    func deleteImages(of versions: [SiteVersion]) async -> (removed: [SiteVersion], failures: [String]) {
+        var removed: [SiteVersion] = []
+        var failures: [String] = []
+        for version in versions {
+            var failed = false
+            for name in version.tags.isEmpty ? [version.imageID] : version.tags {
+                do {
+                    try await engine.removeImage(name)
+                } catch EngineError.notFound {
+                    continue
+                } catch {
+                    failures.append("\(version.version) (\(name)): \(error)")
+                    failed = true
+                }
+            }
+            if !failed { removed.append(version) }
+        }
+        return (removed, failures)
+    }
+
+    private func result(for container: SiteContainer, changed: Bool) async throws -> SiteActionResult {
+        guard let details = try await engine.inspectContainer(container.id) else {
+            throw EngineError.notFound("container \(container.identity.containerName) (it was removed meanwhile)")
+        }
+        return SiteActionResult(
+            host: host.name, user: container.identity.user, site: container.identity.site, containerID: details.id,
+            containerName: details.plainName, state: SiteState(dockerState: details.state.status),
+            url: Publisher.publishedPort(of: details).map(host.url(port:)), changed: changed)
+    }
+}

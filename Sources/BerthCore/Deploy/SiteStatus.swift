@@ -1,0 +1,123 @@
+import Foundation
+
+/// What a site's container is doing, in berth's words: a stopped site is `stopped` whether Docker calls it
+/// `created` or `exited`.
+public enum SiteState: String, Sendable, Codable, Equatable {
+    case running, stopped, restarting, paused, removing, dead
+
+    public init(dockerState: String) {
+        switch dockerState {
+        case "running": self = .running
+        case "restarting": self = .restarting
+        case "paused": self = .paused
+        case "removing": self = .removing
+        case "dead": self = .dead
+        default: self = .stopped
+        }
+    }
+}
+
+/// One berth site on one host, for `berth sites`.
+public struct SiteStatus: Sendable, Codable, Equatable {
+    public var host: String
+    public var user: String
+    public var site: String
+    public var state: SiteState
+    /// Where the site answers (its host port, kept while it is stopped).
+    public var url: String?
+    /// The `berth.version` label of the running version.
+    public var version: String?
+    /// Bytes; nil when the container has no limit.
+    public var memoryLimit: Int64?
+    /// Bytes in use without the reclaimable page cache; nil when the site is not running.
+    public var memoryUsage: Int64?
+    /// RFC 3339, when the site is running.
+    public var startedAt: String?
+    public var uptimeSeconds: Int64?
+    public var containerID: String
+    public var containerName: String
+    public var image: String?
+}
+
+/// The sites of one host, or why they could not be listed.
+public struct HostSiteList: Sendable {
+    public var host: DockerHost
+    public var sites: [SiteStatus]
+    /// Set when the host could not be asked; `sites` is then empty.
+    public var error: String?
+
+    /// Lists the sites of every host at once; a host that fails is reported in its entry, the others still list.
+    /// The result is in the order of `hosts`.
+    public static func gather(
+        from hosts: [DockerHost],
+        user: String?,
+        now: Date = Date(),
+        engine makeEngine: @escaping @Sendable (DockerHost) -> DockerEngine
+    ) async -> [HostSiteList] {
+        await withTaskGroup(of: (Int, HostSiteList).self) { group in
+            for (index, host) in hosts.enumerated() {
+                group.addTask {
+                    let locator = SiteLocator(host: host, engine: makeEngine(host))
+                    do {
+                        let sites = try await locator.statuses(user: user, now: now)
+                        return (index, HostSiteList(host: host, sites: sites))
+                    } catch {
+                        return (index, HostSiteList(host: host, sites: [], error: "\(error)"))
+                    }
+                }
+            }
+            var lists: [(Int, HostSiteList)] = []
+            for await list in group { lists.append(list) }
+            return lists.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+}
+
+extension SiteLocator {
+    /// Every site on this host (of one user, when given) with its state, URL, version, memory and uptime. Each
+    /// container is inspected, and sampled once when it runs, all at the same time.
+    public func statuses(user: String? = nil, now: Date = Date()) async throws -> [SiteStatus] {
+        let found = try await containers(user: user)
+        return try await withThrowingTaskGroup(of: (Int, SiteStatus?).self) { group in
+            for (index, container) in found.enumerated() {
+                group.addTask { (index, try await status(of: container, now: now)) }
+            }
+            var statuses: [(Int, SiteStatus)] = []
+            for try await (index, status) in group {
+                if let status { statuses.append((index, status)) }
+            }
+            return statuses.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// nil when the container went away while the list was being made.
+    func status(of container: SiteContainer, now: Date) async throws -> SiteStatus? {
+        guard let details = try await engine.inspectContainer(container.id) else { return nil }
+        let state = SiteState(dockerState: details.state.status)
+        var status = SiteStatus(
+            host: host.name, user: container.identity.user, site: container.identity.site, state: state,
+            url: Publisher.publishedPort(of: details).map(host.url(port:)),
+            version: details.labels[BerthLabel.version],
+            memoryLimit: details.hostConfig.memory.flatMap { $0 > 0 ? $0 : nil },
+            containerID: details.id, containerName: details.plainName, image: details.config.image)
+        guard state == .running else { return status }
+        if let startedAt = details.state.startedAt, let started = EngineTimestamp.parse(startedAt) {
+            status.startedAt = startedAt
+            status.uptimeSeconds = max(0, Int64(now.timeIntervalSince(started)))
+        }
+        status.memoryUsage = await memoryInUse(container.id)
+        return status
+    }
+
+    /// One stats sample. A container that stops in the meantime just has no figure.
+    private func memoryInUse(_ id: String) async -> Int64? {
+        do {
+            for try await sample in engine.stats(id, stream: false) {
+                return sample.memoryUsageBytes.map { Int64(clamping: $0) }
+            }
+        } catch {
+            engine.logger.debug("no stats sample", metadata: ["container": "\(id)", "error": "\(error)"])
+        }
+        return nil
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Run an earlier kept version of a site in place of the current one; print its URL.",
+        discussion: """
+            Without --to, the newest version older than the current one. The current version is replaced only \
+            once the earlier one answers 200 on /; if it does not, the current version is started again and \
+            rollback exits non-zero. See the kept versions with `berth versions SITE`.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @OptionGroup var target: SiteArguments
+
+    @Option(help: "The version to run, as `berth versions` lists it.")
+    var to: String?
+
+    @OptionGroup var check: ServeCheckOptions
+
+    @OptionGroup var lock: LockOptions
+
+    @Flag(help: "Print JSON lines: progress events, then the result (or the error).")
+    var json = false
+
+    func run() async throws {
+        let output = PublishOutput(json: json)
+        try await reportingErrors(json: json) {
+            try global.bootstrapLogging()
+            let host = try target.host()
+            let rollback = Rollback(host: host, engine: DockerEngine(endpoint: host.endpoint))
+            let result = try await rollback.run(site: target.site, user: target.user, to: to,
+                                                checkTimeout: check.duration, lockWait: lock.duration) { event in
+                output.show(event)
+            }
+            output.finish(result)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+struct SitesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sites",
+        abstract: "List the berth sites on a host, or on every host: state, URL, version, memory and uptime.",
+        discussion: "Hosts are asked at the same time; one that cannot be asked is reported, and the exit status is 1."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @OptionGroup var hostOptions: HostOptions
+
+    @Flag(name: .customLong("all-hosts"), help: "List the sites of every host in the inventory.")
+    var allHosts = false
+
+    @Option(help: "Only this user's sites.")
+    var user: String?
+
+    @Flag(help: "Print one JSON object per site (or per host that could not be asked).")
+    var json = false
+
+    func validate() throws {
+        if allHosts && hostOptions.host != nil {
+            throw ValidationError("--host and --all-hosts exclude each other; give one")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors(json: json) {
+            try global.bootstrapLogging()
+            let inventory = try hostOptions.inventory(environment: ProcessInfo.processInfo.environment)
+            let hosts = allHosts ? inventory.hosts : [try hostOptions.selectedHost(in: inventory)]
+            let lists = await HostSiteList.gather(from: hosts, user: user) { host in
+                DockerEngine(endpoint: host.endpoint, requestTimeout: .seconds(10))
+            }
+            if json {
+                for list in lists {
+                    if let error = list.error {
+                        Console.jsonLine(["host": list.host.name, "error": error])
+                    }
+                    for site in list.sites {
+                        try Console.jsonLine(encoding: site)
+                    }
+                }
+            } else {
+                Console.writeOutput(Self.table(lists))
+            }
+            for list in lists {
+                if let error = list.error {
+                    Console.error("\(list.host.name): \(error)")
+                }
+            }
+            if lists.contains(where: { $0.error != nil }) {
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    static func table(_ lists: [HostSiteList]) -> String {
+        var rows = [["USER", "SITE", "HOST", "STATE", "URL", "VERSION", "MEMORY", "UPTIME"]]
+        for list in lists {
+            if list.error != nil {
+                rows.append(["-", "-", list.host.name, "error", "-", "-", "-", "-"])
+            }
+            for site in list.sites {
+                let limit = site.memoryLimit.map(ReadableUnits.bytes) ?? "no limit"
+                rows.append([
+                    site.user, site.site, site.host, site.state.rawValue, site.url ?? "-", site.version ?? "-",
+                    "\(site.memoryUsage.map(ReadableUnits.bytes) ?? "-") / \(limit)",
+                    site.uptimeSeconds.map { ReadableUnits.duration(seconds: $0) } ?? "-",
+                ])
+            }
+        }
+        return TextTable.render(rows)
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+struct VersionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "versions",
+        abstract: "List the versions of a site kept on a host, newest first, and which one runs.",
+        discussion: "Any of them can be run again with `berth rollback SITE --to VERSION`."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @OptionGroup var target: SiteArguments
+
+    @Flag(help: "Print one JSON object per version.")
+    var json = false
+
+    func run() async throws {
+        try await reportingErrors(json: json) {
+            try global.bootstrapLogging()
+            let host = try target.host()
+            let locator = SiteLocator(host: host, engine: DockerEngine(endpoint: host.endpoint))
+            let history = try await locator.history(site: target.site, user: target.user)
+            if json {
+                let owner: [String: Any] = [
+                    "host": history.host, "user": history.identity.user, "site": history.identity.site,
+                ]
+                for version in history.versions {
+                    try Console.jsonLine(encoding: version, adding: owner)
+                }
+            } else {
+                Console.writeOutput(Self.table(history, now: Date()))
+            }
+        }
+    }
+
+    static func table(_ history: SiteHistory, now: Date) -> String {
+        var rows = [["VERSION", "CREATED", "SIZE", "IMAGE", "STATUS"]]
+        for version in history.versions {
+            let age = Int64(now.timeIntervalSince(version.created))
+            let image = String(version.imageID.drop { $0 != ":" }.dropFirst().prefix(12))
+            let use = version.running ? "running" : version.current ? "current (stopped)" : ""
+            rows.append([version.version, ReadableUnits.duration(seconds: age) + " ago",
+                         ReadableUnits.bytes(version.size), image, use])
+        }
+        return "\(history.identity) on \(history.host)\n" + TextTable.render(rows)
+    }
+}
