@@ -1,5 +1,3 @@
-import Foundation
-
 /// A container memory limit in bytes, parsed from what people write: `64m`, `1g`, `512MiB`, `1.5G`, `67108864`.
 public struct MemoryLimit: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     public let bytes: Int64
@@ -51,12 +49,7 @@ public struct MemoryLimit: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// For people: `64 MiB`, `1.5 GiB`.
-    public var readable: String {
-        let mebibytes = Double(bytes) / 1_048_576
-        if mebibytes >= 1024 { return String(format: "%.1f GiB", mebibytes / 1024) }
-        if mebibytes >= 1 { return String(format: "%.0f MiB", mebibytes) }
-        return "\(bytes / 1024) KiB"
-    }
+    public var readable: String { ReadableUnits.bytes(bytes) }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
