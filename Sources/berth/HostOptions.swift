@@ -8,7 +8,7 @@ struct HostOptions: ParsableArguments {
             completion: .file(extensions: ["yml", "yaml"]))
     var inventoryPath: String?
 
-    @Option(help: "The host to act on, by its name in the inventory (default: the only host, or 'local').")
+    @Option(help: "The host to act on, by its name in the inventory (default: the only host, or 'local'); publish also takes auto.")
     var host: String?
 
     func inventory(environment: [String: String]) throws -> Inventory {
@@ -16,9 +16,6 @@ struct HostOptions: ParsableArguments {
     }
 
     func selectedHost(in inventory: Inventory) throws -> DockerHost {
-        if let host { return try inventory.host(named: host) }
-        if inventory.hosts.count == 1, let only = inventory.hosts.first { return only }
-        if let local = inventory.hosts.first(where: { $0.name == "local" }) { return local }
-        throw CommandError("name a host with --host; the inventory has \(inventory.hosts.map(\.name).joined(separator: ", "))")
+        try inventory.defaultHost(named: host)
     }
 }

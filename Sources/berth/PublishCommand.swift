@@ -15,8 +15,15 @@ struct PublishCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The site directory.", completion: .directory)
-    var site: String
+    @Argument(help: "The site directory; several publish concurrently (see --jobs).", completion: .directory)
+    var sites: [String]
+
+    @Option(name: .customLong("build-host"),
+            help: "Build on this host, push, and let the target host pull the image (needs a registry).")
+    var buildHost: String?
+
+    @Option(help: "How many sites to publish at once.")
+    var jobs: Int = 1
 
     @OptionGroup var hostOptions: HostOptions
 
@@ -58,6 +65,11 @@ struct PublishCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        guard !sites.isEmpty else { throw ValidationError("name at least one site directory") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if sites.count > 1 && name != nil {
+            throw ValidationError("--name names one site; leave it out when publishing several (each takes its directory's name)")
+        }
         if let tag, !Self.isValidTag(tag) {
             throw ValidationError("--tag '\(tag)' is not a valid image tag (letters, digits, _ . -; at most 128)")
         }
@@ -73,37 +85,86 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let output = PublishOutput(json: json)
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let environment = ProcessInfo.processInfo.environment
             let inventory = try hostOptions.inventory(environment: environment)
-            let host = try hostOptions.selectedHost(in: inventory)
-            var options = PublishOptions(user: try user.map(Self.checkedName) ?? SiteIdentity.defaultUser(environment: environment))
-            options.siteName = try name.map(Self.checkedName)
-            options.server = server
-            options.baseImage = baseImage
-            options.memory = try memory.map { try MemoryLimit(parsing: $0) }
-            options.port = try port.map { try PortRequest(parsing: $0) }
-            options.registry = registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry
-            options.tag = tag
-            options.dereference = dereference
-            options.checkTimeout = check.duration
-            options.lockWait = lock.duration
-            options.keepVersions = keep
+            let options = try publishOptions(inventory: inventory, environment: environment)
+            let builder = try buildHost.map { name -> (host: DockerHost, engine: DockerEngine) in
+                let host = try inventory.host(named: name)
+                return (host, DockerEngine(endpoint: host.endpoint))
+            }
+            let job = PublishJob(inventory: inventory, hostName: hostOptions.host, builder: builder, options: options,
+                                 templates: try TemplateSet.locate(environment: environment), environment: environment)
+            if sites.count == 1, let site = sites.first {
+                let output = PublishOutput(json: json)
+                let result = try await InterruptForwarder.cancellingOnInterrupt {
+                    try await job.publish(sitePath: site) { output.show($0) }
+                }
+                output.finish(result)
+                return
+            }
+            let outcomes = try await InterruptForwarder.cancellingOnInterrupt { [sites, jobs, json] in
+                await job.publishAll(
+                    sites, jobs: jobs,
+                    events: { sitePath, event in PublishOutput(json: json, sitePath: sitePath).show(event) },
+                    finished: { sitePath, result in
+                        let output = PublishOutput(json: json, sitePath: sitePath)
+                        switch result {
+                        case .success(let published): output.finish(published)
+                        case .failure(let error): output.fail(error)
+                        }
+                    })
+            }
+            Self.summarize(outcomes, json: json)
+            if outcomes.contains(where: { if case .failure = $0.result { true } else { false } }) {
+                throw ExitStatus.failure
+            }
+        }
+    }
 
-            let engine = DockerEngine(endpoint: host.endpoint)
-            let publisher = Publisher(host: host, engine: engine, templates: try TemplateSet.locate(environment: environment),
-                                      credentials: CredentialStore(environment: environment), environment: environment)
-            let sitePath = site
-            let settled = options
-            let result = try await InterruptForwarder.cancellingOnInterrupt {
-                try await publisher.publish(sitePath: sitePath, options: settled) { event in
-                    output.show(event)
+    func publishOptions(inventory: Inventory, environment: [String: String]) throws -> PublishOptions {
+        var options = PublishOptions(user: try user.map(Self.checkedName) ?? SiteIdentity.defaultUser(environment: environment))
+        options.siteName = try name.map(Self.checkedName)
+        options.server = server
+        options.baseImage = baseImage
+        options.memory = try memory.map { try MemoryLimit(parsing: $0) }
+        options.port = try port.map { try PortRequest(parsing: $0) }
+        options.registry = registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry
+        options.tag = tag
+        options.dereference = dereference
+        options.checkTimeout = check.duration
+        options.lockWait = lock.duration
+        options.keepVersions = keep
+        return options
+    }
+
+    static func summarize(_ outcomes: [PublishJob.Outcome], json: Bool) {
+        if json {
+            let records: [[String: Any]] = outcomes.map { outcome in
+                switch outcome.result {
+                case .success(let result):
+                    return ["sitePath": outcome.sitePath, "ok": true, "host": result.host, "url": result.url,
+                            "upToDate": result.upToDate]
+                case .failure(let error):
+                    return ["sitePath": outcome.sitePath, "ok": false, "error": "\(error)"]
                 }
             }
-            output.finish(result)
+            Console.jsonLine(["event": "summary", "sites": records,
+                              "failed": records.filter { $0["ok"] as? Bool == false }.count])
+            return
         }
+        var rows = [["SITE", "HOST", "RESULT", "URL OR ERROR"]]
+        for outcome in outcomes {
+            switch outcome.result {
+            case .success(let result):
+                rows.append([outcome.sitePath, result.host, result.upToDate ? "up to date" : "published", result.url])
+            case .failure(let error):
+                let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? ""
+                rows.append([outcome.sitePath, outcome.host ?? "-", "FAILED", firstLine])
+            }
+        }
+        Console.writeOutput(TextTable.render(rows))
     }
 
     static func checkedName(_ name: String) throws -> String {

@@ -6,47 +6,60 @@ import Foundation
 struct PublishOutput: Sendable {
     let json: Bool
     let live: Bool
+    /// The site directory, when several sites are published at once: it prefixes every line.
+    let sitePath: String?
 
-    init(json: Bool) {
+    init(json: Bool, sitePath: String? = nil) {
         self.json = json
-        self.live = !json && Console.stderrIsTerminal
+        self.sitePath = sitePath
+        self.live = !json && sitePath == nil && Console.stderrIsTerminal
+    }
+
+    private func status(_ line: String) {
+        Console.status(sitePath.map { "[\($0)] " + line } ?? line)
+    }
+
+    private func jsonLine(_ object: [String: Any]) {
+        var object = object
+        if let sitePath { object["sitePath"] = sitePath }
+        Console.jsonLine(object)
     }
 
     func show(_ event: PublishEvent) {
         if json {
-            Console.jsonLine(Self.jsonObject(event))
+            jsonLine(Self.jsonObject(event))
             return
         }
         switch event {
         case .stageStarted(let stage, let detail):
             clearLiveLine()
-            Console.status("==> \(Self.title(stage)) \(detail)")
+            status("==> \(Self.title(stage)) \(detail)")
         case .stageFinished(let stage, let seconds):
             clearLiveLine()
-            Console.status("    \(stage.rawValue) done in \(String(format: "%.2f", seconds)) s")
+            status("    \(stage.rawValue) done in \(String(format: "%.2f", seconds)) s")
         case .buildOutput(let text):
             for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
                 clearLiveLine()
-                Console.status("    \(line)")
+                status("    \(line)")
             }
         case .progress(_, let progress):
             let text = [progress.id.map { "\($0):" }, progress.status, progress.progress].compactMap { $0 }.joined(separator: " ")
             if live {
                 Console.writeError("\r\u{1B}[2K    " + String(text.prefix(110)))
             } else if progress.progress == nil {
-                Console.status("    \(text)")
+                status("    \(text)")
             }
         case .pushed(let reference, let digest):
             clearLiveLine()
-            Console.status("    pushed \(reference) \(digest)")
+            status("    pushed \(reference) \(digest)")
         case .upToDate(let url):
-            Console.status("==> up to date: the running version already serves this content at \(url)")
+            status("==> up to date: the running version already serves this content at \(url)")
         case .waitingForLock(let holder):
             clearLiveLine()
-            Console.status("==> waiting for another publish of this site to finish (\(holder))")
+            status("==> waiting for another publish of this site to finish (\(holder))")
         case .warning(let message):
             clearLiveLine()
-            Console.status("berth: warning: \(message)")
+            status("berth: warning: \(message)")
         }
     }
 
@@ -57,14 +70,26 @@ struct PublishOutput: Sendable {
                let fields = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
                 object.merge(fields) { current, _ in current }
             }
-            Console.jsonLine(object)
+            jsonLine(object)
             return
         }
         clearLiveLine()
         if !result.upToDate {
-            Console.status("==> \(result.user)/\(result.site) \(result.version) serves on \(result.host)")
+            status("==> \(result.user)/\(result.site) \(result.version) serves on \(result.host)")
         }
-        Console.writeOutput(result.url + "\n")
+        // With several sites, standard output carries the summary table instead.
+        if sitePath == nil {
+            Console.writeOutput(result.url + "\n")
+        }
+    }
+
+    /// One site of several failed; the others go on.
+    func fail(_ error: Error) {
+        if json {
+            jsonLine(["event": "error", "message": "\(error)"])
+        } else {
+            status("berth: error: \(error)")
+        }
     }
 
     private func clearLiveLine() {
@@ -76,6 +101,7 @@ struct PublishOutput: Sendable {
         case .pack: "Packing"
         case .build: "Building"
         case .push: "Pushing to"
+        case .pull: "Pulling"
         case .run: "Starting on"
         case .check: "Checking"
         }

@@ -1,6 +1,6 @@
 /// The steps of a publish, in order.
 public enum PublishStage: String, Sendable, Codable, CaseIterable {
-    case pack, build, push, run, check
+    case pack, build, push, pull, run, check
 }
 
 /// Progress of a publish, as it happens, for the CLI to render (terminal, plain lines or JSON lines).

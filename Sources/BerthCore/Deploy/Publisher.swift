@@ -7,6 +7,8 @@ import Logging
 public struct Publisher: Sendable {
     public let host: DockerHost
     public let engine: DockerEngine
+    /// Where the image is built when not on `host`: it is pushed from there and pulled by `host`.
+    public let builder: (host: DockerHost, engine: DockerEngine)?
     public let templates: TemplateSet
     public let credentials: CredentialStore
     public let environment: [String: String]
@@ -21,10 +23,12 @@ public struct Publisher: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    public init(host: DockerHost, engine: DockerEngine, templates: TemplateSet, credentials: CredentialStore,
-                environment: [String: String], logger: Logger = Logger(label: "berth.publish")) {
+    public init(host: DockerHost, engine: DockerEngine, builder: (host: DockerHost, engine: DockerEngine)? = nil,
+                templates: TemplateSet, credentials: CredentialStore, environment: [String: String],
+                logger: Logger = Logger(label: "berth.publish")) {
         self.host = host
         self.engine = engine
+        self.builder = builder.flatMap { $0.host.name == host.name ? nil : $0 }
         self.templates = templates
         self.credentials = credentials
         self.environment = environment
@@ -53,6 +57,11 @@ public struct Publisher: Sendable {
         timer.finish(.pack)
 
         try await engine.ping()
+        if case .tcp = host.endpoint.transport, !host.endpoint.isLoopback {
+            events(.warning("\(host.name)'s engine is reached over plain TCP (\(host.endpoint)): anyone who can reach "
+                + "that port controls its Docker; use TLS (a 'tls:' directory in the hosts file, or DOCKER_TLS_VERIFY)"))
+        }
+        try await builder?.engine.ping()
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)
@@ -89,16 +98,22 @@ public struct Publisher: Sendable {
         }
 
         let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
-        let registryAuth = try await registryAuthHeader(registry)
+        let buildEngine = builder?.engine ?? engine
+        if let builder, registry == nil {
+            throw PublishError.invalidOption(
+                "building on \(builder.host.name) for \(host.name) needs a registry to carry the image: "
+                    + "pass --registry, set BERTH_REGISTRY, or name one in the hosts file")
+        }
+        let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
         let repository = identity.repository(registry: registry)
         let version = options.tag ?? summary.version
         let image = "\(repository):\(version)"
         let labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
 
-        timer.start(.build, detail: image)
+        timer.start(.build, detail: builder.map { "\(image) on \($0.host.name)" } ?? image)
         let stream = plan.context.stream()
         let buildOptions = BuildOptions(tags: [image, "\(repository):latest"], labels: labels)
-        for try await event in engine.build(context: stream, options: buildOptions) {
+        for try await event in buildEngine.build(context: stream, options: buildOptions) {
             switch event {
             case .output(let text): events(.buildOutput(text))
             case .progress(let progress): events(.progress(.build, progress))
@@ -114,7 +129,7 @@ public struct Publisher: Sendable {
         if let registry {
             timer.start(.push, detail: registry)
             for tag in [version, "latest"] {
-                for try await event in engine.push(repository: repository, tag: tag, registryAuth: registryAuth) {
+                for try await event in buildEngine.push(repository: repository, tag: tag, registryAuth: registryAuth) {
                     switch event {
                     case .progress(let progress): events(.progress(.push, progress))
                     case .pushed(_, let digest, _): events(.pushed(reference: "\(repository):\(tag)", digest: digest))
@@ -122,6 +137,14 @@ public struct Publisher: Sendable {
                 }
             }
             timer.finish(.push)
+        }
+
+        if builder != nil {
+            timer.start(.pull, detail: "\(image) to \(host.name)")
+            for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
+                if case .progress(let progress) = event { events(.progress(.pull, progress)) }
+            }
+            timer.finish(.pull)
         }
 
         let replacement = Replacement(host: host, engine: engine, checkClient: checkClient, logger: logger,
@@ -187,10 +210,10 @@ public struct Publisher: Sendable {
     }
 
     /// The `X-Registry-Auth` value for pushing; credentials are checked with the registry before anything is built.
-    func registryAuthHeader(_ registry: String?) async throws -> String {
+    func registryAuthHeader(_ registry: String?, checkedBy checker: DockerEngine) async throws -> String {
         guard let registry else { return DockerEngine.anonymousRegistryAuth }
         guard let found = try credentials.credentials(for: registry) else { return DockerEngine.anonymousRegistryAuth }
-        try await engine.checkRegistryLogin(registry: registry, credentials: found)
+        try await checker.checkRegistryLogin(registry: registry, credentials: found)
         return RegistryAuthHeader.value(for: found, registry: registry)
     }
 }

@@ -111,6 +111,14 @@ public struct Inventory: Sendable {
         return low...high
     }
 
+    /// The host named `name`; without a name, the only host, else the one called `local`.
+    public func defaultHost(named name: String?) throws(InventoryError) -> DockerHost {
+        if let name { return try host(named: name) }
+        if hosts.count == 1, let only = hosts.first { return only }
+        if let local = hosts.first(where: { $0.name == "local" }) { return local }
+        throw InventoryError.hostNotNamed(known: hosts.map(\.name))
+    }
+
     public func host(named name: String) throws(InventoryError) -> DockerHost {
         if let host = hosts.first(where: { $0.name == name }) { return host }
         throw InventoryError.unknownHost(name: name, known: hosts.map(\.name), file: file)
@@ -119,12 +127,15 @@ public struct Inventory: Sendable {
 
 public enum InventoryError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownHost(name: String, known: [String], file: String?)
+    case hostNotNamed(known: [String])
 
     public var description: String {
         switch self {
         case .unknownHost(let name, let known, let file):
             let source = file.map { "in \($0)" } ?? "(no hosts file: only the local Docker engine)"
             return "unknown host '\(name)'; known hosts \(source): \(known.joined(separator: ", "))"
+        case .hostNotNamed(let known):
+            return "name a host with --host (or --host auto); the inventory has \(known.joined(separator: ", "))"
         }
     }
 }
