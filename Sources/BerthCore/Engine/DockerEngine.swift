@@ -294,7 +294,7 @@ public final class DockerEngine: Sendable {
             case .finished(let value):
                 return value
             case .timedOut:
-                throw EngineError.timeout(operation: operation, seconds: Int(limit.components.seconds))
+                throw EngineError.timeout(operation: "\(operation) at \(self.endpoint)", seconds: Int(limit.components.seconds))
             }
         }
     }

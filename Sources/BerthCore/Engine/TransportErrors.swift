@@ -29,7 +29,7 @@ extension DockerEngine {
             if case .connectTimeout = error {
                 return EngineError.unreachable(endpoint, reason: "nothing answered within 5 s")
             }
-            return EngineError.connectionLost(operation: operation, reason: "\(error)")
+            return EngineError.connectionLost(operation: operation, reason: "\(error) (the daemon at \(endpoint))")
         case let error as SocketAddressError:
             return EngineError.unreachable(endpoint, reason: "the address cannot be used (\(error))")
         case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
@@ -45,9 +45,9 @@ extension DockerEngine {
         case .connectTimeout:
             return EngineError.unreachable(endpoint, reason: "nothing answered within 5 s")
         case .deadlineExceeded, .readTimeout:
-            return EngineError.timeout(operation: operation, seconds: seconds)
+            return EngineError.timeout(operation: "\(operation) at \(endpoint)", seconds: seconds)
         case .remoteConnectionClosed:
-            return EngineError.connectionLost(operation: operation, reason: "the daemon closed the connection")
+            return EngineError.connectionLost(operation: operation, reason: "the daemon at \(endpoint) closed the connection")
         case .cancelled, .requestStreamCancelled:
             return CancellationError()
         case .tlsHandshakeTimeout:
@@ -55,7 +55,7 @@ extension DockerEngine {
         case .alreadyShutdown:
             return EngineError.connectionLost(operation: operation, reason: "the HTTP client was already shut down")
         default:
-            return EngineError.connectionLost(operation: operation, reason: "\(error)")
+            return EngineError.connectionLost(operation: operation, reason: "\(error) (the daemon at \(endpoint))")
         }
     }
 
