@@ -7,6 +7,9 @@ struct Berth: AsyncParsableCommand {
         commandName: "berth",
         abstract: "Publish a static-site directory as a hardened web container on a Docker host.",
         version: "0.1.0",
-        subcommands: [PublishCommand.self, HostsCommand.self, RenderCommand.self, PackCommand.self]
+        subcommands: [
+            PublishCommand.self, HostsCommand.self, RenderCommand.self, PackCommand.self, LogsCommand.self,
+            StatsCommand.self,
+        ]
     )
 }
