@@ -9,8 +9,8 @@ struct Berth: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             PublishCommand.self, SitesCommand.self, StopCommand.self, StartCommand.self, RemoveCommand.self,
-            VersionsCommand.self, RollbackCommand.self, HostsCommand.self, RenderCommand.self, PackCommand.self,
-            ShellCommand.self,
+            VersionsCommand.self, RollbackCommand.self, LogsCommand.self, StatsCommand.self, HostsCommand.self,
+            RenderCommand.self, PackCommand.self, ShellCommand.self,
         ]
     )
 }

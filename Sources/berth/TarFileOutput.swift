@@ -42,16 +42,10 @@ enum TarFileOutput {
 
     private static func copy(_ stream: ContextStream, to descriptor: Int32, name: String) async throws {
         for try await chunk in stream {
-            try chunk.withUnsafeReadableBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw ContextError.output(path: name, reason: String(cString: strerror(errno)))
-                    }
-                    offset += written
-                }
+            do {
+                try chunk.withUnsafeReadableBytes { try writeAll($0, to: descriptor) }
+            } catch let error as DescriptorWriteError {
+                throw ContextError.output(path: name, reason: error.reason)
             }
         }
     }

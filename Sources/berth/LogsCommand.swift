@@ -1,0 +1,118 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Show a site's log, or the logs of all sites as one stream in time order.",
+        discussion: """
+            Each line starts with its site (user/site, with @host when several hosts are searched), then | for \
+            the container's standard output or ! for its standard error. Lines of several sites are ordered by \
+            Docker's timestamps; with --follow, a line is held half a second so that a line stamped earlier can \
+            still go before it. Ctrl-C ends --follow; berth then writes what it holds and exits 0.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The site whose log to show.")
+    var site: String?
+
+    @Flag(help: "Show the logs of every site (of --user, when given) on the hosts searched, as one stream.")
+    var all = false
+
+    @OptionGroup var selection: SiteSelectionOptions
+
+    @Flag(name: .shortAndLong, help: "Keep going: show new lines as the containers write them, until Ctrl-C.")
+    var follow = false
+
+    @Option(help: ArgumentHelp(
+        "Only lines written since then: a duration back from now (30s, 10m, 2h, 1h30m), an RFC 3339 time (2024-05-01T12:00:00Z) or seconds since 1970.",
+        valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only the last N lines of each site.", valueName: "n"))
+    var tail: Int?
+
+    @Option(name: .shortAndLong,
+            help: ArgumentHelp("Append the lines to FILE (created if missing) instead of writing them to standard output.",
+                               valueName: "file"),
+            completion: .file())
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "Show Docker's timestamp of each line.")
+    var timestamps = false
+
+    @Flag(help: "Print JSON lines: {site, user, host, stream, time, text}.")
+    var json = false
+
+    func validate() throws {
+        switch (site, all) {
+        case (nil, false): throw ValidationError("name a site, or pass --all for every site")
+        case (.some, true): throw ValidationError("name a site or pass --all, not both")
+        default: break
+        }
+        if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more lines") }
+        if let since {
+            do {
+                _ = try LogSince(parsing: since)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            try global.bootstrapLogging()
+            let selection = try self.selection.selection(siteNames: site.map { [$0] } ?? [], runningOnly: false)
+            var failures = 0
+            let sites = try await self.selection.locate(selection, failures: &failures)
+            let options = SiteLogOptions(tail: tail, since: try since.map { try LogSince(parsing: $0) }, follow: follow)
+            let reader = SiteLogReader(sites: sites, options: options)
+            let format = LogLineFormat(
+                json: json, timestamps: timestamps, showingHost: selection.spansHosts,
+                labelWidth: sites.map { $0.label(showingHost: selection.spansHosts).count }.max() ?? 0)
+            let (output, follow) = (self.output, self.follow)
+            let streamFailures = try await Interruption.cancellingOnSignal {
+                let destination = try LineOutput(appendingTo: output)
+                var failures = 0
+                try await reader.read { event in
+                    switch event {
+                    case .value(let line):
+                        if format.json {
+                            try destination.writeJSONLine(line)
+                        } else {
+                            try destination.write(format.text(of: line))
+                        }
+                        if follow { try destination.flush() }
+                    case .ended(let site):
+                        try destination.flush()
+                        Console.status("berth: the log of \(site.label(showingHost: format.showingHost)) ended: its container stopped or was removed")
+                    case .failed(let site, let error):
+                        try destination.flush()
+                        failures += 1
+                        Console.error("cannot read the log of \(site.label(showingHost: format.showingHost)) on \(site.hostName): \(error)")
+                    }
+                }
+                try destination.flush()
+                return failures
+            }
+            failures += streamFailures ?? 0
+            if failures > 0 { throw ExitStatus.failure }
+        }
+    }
+}
+
+/// How `berth logs` writes a line: as text with its site's label (padded to line up), or as a JSON object.
+struct LogLineFormat: Sendable {
+    var json: Bool
+    var timestamps: Bool
+    var showingHost: Bool
+    var labelWidth: Int
+
+    func text(of line: SiteLogLine) -> String {
+        line.formatted(labelWidth: labelWidth, showingHost: showingHost, timestamps: timestamps) + "\n"
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+/// `--hosts FILE`, `--host NAME` or `--all-hosts`, and `--user USER`: where to look for sites that are already
+/// published, and whose, for the commands that act on them.
+struct SiteSelectionOptions: ParsableArguments {
+    @Option(name: .customLong("hosts"), help: "The hosts inventory (default: $BERTH_HOSTS, else ./hosts.yml).",
+            completion: .file(extensions: ["yml", "yaml"]))
+    var inventoryPath: String?
+
+    @Option(help: "The host to look on, by its name in the inventory (default: the only host, or 'local').")
+    var host: String?
+
+    @Flag(name: .customLong("all-hosts"), help: "Look on every host in the inventory.")
+    var allHosts = false
+
+    @Option(help: "Only this user's sites (default: every user's).")
+    var user: String?
+
+    func validate() throws {
+        if host != nil && allHosts {
+            throw ValidationError("--host and --all-hosts exclude each other; give one of them")
+        }
+        if let user, !SiteName.isValid(user) {
+            throw ValidationError("--user '\(user)' may hold only lower-case letters, digits and dashes (at most 63)")
+        }
+    }
+
+    func hosts(environment: [String: String]) throws -> [DockerHost] {
+        let inventory = try Inventory.load(explicitPath: inventoryPath, environment: environment)
+        if allHosts { return inventory.hosts }
+        if let host { return [try inventory.host(named: host)] }
+        if inventory.hosts.count == 1, let only = inventory.hosts.first { return [only] }
+        if let local = inventory.hosts.first(where: { $0.name == "local" }) { return [local] }
+        throw CommandError("name a host with --host, or pass --all-hosts; the inventory has "
+            + inventory.hosts.map(\.name).joined(separator: ", "))
+    }
+
+    func selection(siteNames: [String], runningOnly: Bool,
+                   environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SiteSelection {
+        SiteSelection(hosts: try hosts(environment: environment), user: user, siteNames: siteNames,
+                      runningOnly: runningOnly)
+    }
+
+    /// Finds the selected sites. A host that does not answer when several are searched is a warning on standard
+    /// error, and makes the command fail in the end (`failures` counts it); the others are still shown.
+    func locate(_ selection: SiteSelection, failures: inout Int) async throws -> [LocatedSite] {
+        var unanswered = 0
+        let sites = try await selection.locate(hostFailed: { host, error in
+            unanswered += 1
+            Console.status("berth: warning: host \(host.name) is left out: \(error)")
+        })
+        failures += unanswered
+        if sites.isEmpty {
+            let whose = user.map { "\($0)'s " } ?? ""
+            let which = selection.runningOnly ? "running " : ""
+            Console.status("berth: no \(which)\(whose)berth sites on \(selection.hosts.map(\.name).joined(separator: ", "))")
+        }
+        return sites
+    }
+}
