@@ -90,12 +90,15 @@ actor PlacementLedger {
     private var capacities: [HostCapacity]?
     private var unreachable: [String: String] = [:]
     private var sitesByHost: [String: Set<SiteIdentity>] = [:]
+    private var measuring: Task<Void, Never>?
 
     /// A site that already runs somewhere stays there; a new one goes where most memory is free.
     func place(_ identity: SiteIdentity, memory: MemoryLimit, among hosts: [DockerHost]) async throws -> DockerHost {
-        if capacities == nil {
-            await measure(hosts)
+        // Concurrent publishes share one measurement: the actor is re-entered while it is under way.
+        if measuring == nil {
+            measuring = Task { await measure(hosts) }
         }
+        await measuring?.value
         if let home = sitesByHost.first(where: { $0.value.contains(identity) }),
            let host = hosts.first(where: { $0.name == home.key }) {
             return host
