@@ -50,7 +50,10 @@ struct DeployLockTests {
     func lockOfKilledProcess() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
-            // A site slow to pack keeps the first publish busy long enough to be killed while holding the lock.
+            // Large, fresh content keeps the first publish building, under its lock, long enough to be killed.
+            var generator = SystemRandomNumberGenerator()
+            let bytes = (0..<(48 << 20) / 8).map { _ in generator.next() as UInt64 }
+            try bytes.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: site + "/video.bin")) }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
             process.arguments = ["publish", site, "--user", fixture.user, "--check-timeout", "30"]
@@ -60,7 +63,7 @@ struct DeployLockTests {
             try process.run()
             let lockName = "berth-lock-\(fixture.user)-hello"
             var sawLock = false
-            for _ in 0..<200 where !sawLock {
+            for _ in 0..<1200 where !sawLock && process.isRunning {
                 sawLock = try await fixture.engine.inspectContainer(lockName) != nil
                 if !sawLock { try await Task.sleep(for: .milliseconds(25)) }
             }

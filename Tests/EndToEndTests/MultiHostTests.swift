@@ -19,13 +19,8 @@ struct MultiHostTests {
         let script: String
 
         init() throws {
-            let environment = ProcessInfo.processInfo.environment
-            func required(_ name: String) throws -> String {
-                guard let value = environment[name], !value.isEmpty else {
-                    throw PublishFixture.MissingEnvironment(description: "\(name) is not set: run the tests with "
-                        + "scripts/test (or run scripts/test-hosts and source /var/lib/berth-test/hosts/env.sh)")
-                }
-                return value
+            let required = { (name: String) throws -> String in
+                try PublishFixture.required(name, setBy: "scripts/test-hosts", file: "/var/lib/berth-test/hosts/env.sh")
             }
             hostsFile = try required("BERTH_TEST_HOSTS_FILE")
             web1 = try required("BERTH_TEST_WEB1_ADDR")

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -13,6 +14,10 @@ extension DockerEngine {
             return error
         case let error as HTTPClientError:
             return engineError(for: error, operation: operation, timeout: timeout)
+        case let error as HTTPParserError:
+            // The connection closed in the middle of an answer: typically the daemon died.
+            return EngineError.connectionLost(
+                operation: operation, reason: "the answer from the daemon at \(endpoint) broke off (\(error))")
         case let error as NIOConnectionError:
             if let dnsError = error.dnsAError ?? error.dnsAAAAError {
                 logger.debug("docker: name resolution failed", metadata: ["error": "\(dnsError)"])

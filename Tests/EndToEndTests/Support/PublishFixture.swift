@@ -21,15 +21,18 @@ struct PublishFixture {
         var description: String
     }
 
-    init() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        func required(_ name: String) throws -> String {
-            guard let value = environment[name], !value.isEmpty else {
-                throw MissingEnvironment(description: "\(name) is not set: run the tests with scripts/test "
-                    + "(or run scripts/test-env and source /var/lib/berth-test/env.sh)")
-            }
-            return value
+    /// A variable scripts/test-env or scripts/test-hosts sets; its absence fails the test with what to run.
+    static func required(_ name: String, setBy script: String = "scripts/test-env",
+                         file: String = "/var/lib/berth-test/env.sh") throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            throw MissingEnvironment(description: "\(name) is not set: run the tests with scripts/test "
+                + "(or run \(script) and source \(file))")
         }
+        return value
+    }
+
+    init() async throws {
+        let required = { (name: String) throws -> String in try Self.required(name) }
         nginxImage = try required("BERTH_NGINX_IMAGE")
         pythonImage = try required("BERTH_PYTHON_IMAGE")
         registry = try required("BERTH_TEST_REGISTRY")
@@ -121,12 +124,21 @@ struct PublishFixture {
         return templates
     }
 
+    /// GET as a browser would: a connection the pool kept to a server that has since restarted is retried.
     static func get(_ url: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
-        var request = HTTPClientRequest(url: url)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 10 * 1024 * 1024)
-        return (Int(response.status.code), String(buffer: body))
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                var request = HTTPClientRequest(url: url)
+                for (name, value) in headers { request.headers.add(name: name, value: value) }
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                let body = try await response.body.collect(upTo: 10 * 1024 * 1024)
+                return (Int(response.status.code), String(buffer: body))
+            } catch where attempt < 3 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 
     /// The tags the test registry holds for a repository.
