@@ -16,10 +16,20 @@ struct RenderCommand: AsyncParsableCommand {
             completion: .directory)
     var out: String?
 
+    @Flag(help: "Print the rendered files as one JSON object: {\"server\", \"files\": [{\"name\", \"contents\"}]}.")
+    var json = false
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let (_, _, context) = try siteOptions.buildContext()
+            let (_, server, context) = try siteOptions.buildContext()
+            if json && out == nil {
+                Console.jsonLine([
+                    "server": server.rawValue,
+                    "files": context.rootFiles.map { ["name": $0.name, "contents": $0.contents] },
+                ])
+                return
+            }
             guard let out else {
                 if let dockerfile = context.rootFiles.first(where: { $0.name == "Dockerfile" }) {
                     print(dockerfile.contents, terminator: "")

@@ -36,6 +36,20 @@ struct PackCLITests {
         #expect(again.stderr == outcome.stderr, "the same site packs to the same digest")
     }
 
+    @Test("--json: pack reports digest and size, render the files, as JSON")
+    func json() throws {
+        let packed = try BerthCLI().run(["pack", "sites/hello", "-o", "/dev/null", "--json"])
+        #expect(packed.status == 0, "\(packed)")
+        let record = try #require(packed.jsonLines.first)
+        #expect((record["digest"] as? String)?.hasPrefix("sha256:") == true)
+        #expect((record["bytes"] as? Int ?? 0) > 0)
+        let rendered = try BerthCLI().run(["render", "sites/hello", "--server", "python", "--json"])
+        #expect(rendered.status == 0, "\(rendered)")
+        let files = try #require(rendered.jsonLines.first?["files"] as? [[String: String]])
+        #expect(files.first?["name"] == "Dockerfile")
+        #expect(files.first?["contents"]?.contains("http.server") == true)
+    }
+
     @Test("render prints the Dockerfile; --out writes it with the server's configuration")
     func render() throws {
         let printed = try BerthCLI(extraEnvironment: ["BERTH_NGINX_IMAGE": "example/nginx:1"]).run(["render", "sites/hello"])
