@@ -13,16 +13,15 @@ struct GlobalOptions: ParsableArguments {
 
     /// Sets up logging once per process (the shell runs many commands; the first one's settings hold).
     func bootstrapLogging() throws {
-        var fileHandle: FileHandle?
-        if let logFile {
-            if !FileManager.default.fileExists(atPath: logFile) {
-                FileManager.default.createFile(atPath: logFile, contents: nil)
+        let fileHandle = try logFile.map { path -> FileHandle in
+            if !FileManager.default.fileExists(atPath: path) {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
             }
-            guard let handle = FileHandle(forWritingAtPath: logFile) else {
-                throw CommandError("cannot write the log file '\(logFile)'; check the path and its permissions")
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw CommandError("cannot write the log file '\(path)'; check the path and its permissions")
             }
             handle.seekToEndOfFile()
-            fileHandle = handle
+            return handle
         }
         let consoleLevel: Logger.Level = verbose ? .info : .warning
         LoggingBootstrap.once {
