@@ -33,11 +33,7 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "The site's owner (default: $BERTH_USER, else the login name).")
     var user: String?
 
-    @Option(help: "The web server: nginx or python (default: berth.yml's server, else nginx).")
-    var server: ServerKind?
-
-    @Option(name: .customLong("base-image"), help: "The image to build on (default: $BERTH_NGINX_IMAGE / $BERTH_PYTHON_IMAGE, else the official image).")
-    var baseImage: String?
+    @OptionGroup var image: ImageOptions
 
     @Option(help: "Memory limit, e.g. 64m, 512MiB, 1g (default: berth.yml's memory, else 64m).")
     var memory: String?
@@ -58,8 +54,6 @@ struct PublishCommand: AsyncParsableCommand {
 
     @OptionGroup var lock: LockOptions
 
-    @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
-    var dereference = false
 
     @Flag(help: "Print JSON lines: progress events, then the result (or the error).")
     var json = false
@@ -126,13 +120,13 @@ struct PublishCommand: AsyncParsableCommand {
     func publishOptions(inventory: Inventory, environment: [String: String]) throws -> PublishOptions {
         var options = PublishOptions(user: try user.map(Self.checkedName) ?? SiteIdentity.defaultUser(environment: environment))
         options.siteName = try name.map(Self.checkedName)
-        options.server = server
-        options.baseImage = baseImage
+        options.server = image.server
+        options.baseImage = image.baseImage
         options.memory = try memory.map { try MemoryLimit(parsing: $0) }
         options.port = try port.map { try PortRequest(parsing: $0) }
         options.registry = registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry
         options.tag = tag
-        options.dereference = dereference
+        options.dereference = image.dereference
         options.checkTimeout = check.duration
         options.lockWait = lock.duration
         options.keepVersions = keep

@@ -4,11 +4,8 @@ import Foundation
 
 extension ServerKind: ExpressibleByArgument {}
 
-/// Options shared by every command that turns a site directory into a build context.
-struct SiteOptions: ParsableArguments {
-    @Argument(help: "The site directory.", completion: .directory)
-    var site: String
-
+/// How a site's image is made: shared by render, pack and publish.
+struct ImageOptions: ParsableArguments {
     @Option(help: "The web server: nginx or python (default: berth.yml's server, else nginx).")
     var server: ServerKind?
 
@@ -18,6 +15,18 @@ struct SiteOptions: ParsableArguments {
 
     @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
     var dereference = false
+}
+
+/// A site directory and how its image is made, for the commands that turn one into a build context.
+struct SiteOptions: ParsableArguments {
+    @Argument(help: "The site directory.", completion: .directory)
+    var site: String
+
+    @OptionGroup var image: ImageOptions
+
+    var server: ServerKind? { image.server }
+    var baseImage: String? { image.baseImage }
+    var dereference: Bool { image.dereference }
 
     /// Loads the site and renders its build context.
     func buildContext(environment: [String: String] = ProcessInfo.processInfo.environment) throws
