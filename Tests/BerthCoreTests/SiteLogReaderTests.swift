@@ -120,11 +120,12 @@ struct SiteLogReaderTests {
     }
 
     @Test func a_followed_container_that_ends_leaves_the_others_running() async throws {
-        let (kept, keptFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        let (keptSource, keptFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        let kept = PullCountingStream(keptSource)
         let (removed, removedFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
         let sites = [FakeSites.site("kept"), FakeSites.site("removed")]
         let reader = SiteLogReader(sites: sites, options: SiteLogOptions(follow: true, reorderWindow: .milliseconds(50))) {
-            site, _, _, _ in site.identity.site == "kept" ? kept : removed
+            site, _, _, _ in site.identity.site == "kept" ? kept.stream : removed
         }
         let order = OrderRecorder()
         let reading = Task {
@@ -143,9 +144,10 @@ struct SiteLogReaderTests {
         try await order.wait(for: "still here")
         #expect(order.items == ["last words", "<removed ended>", "still here"])
 
-        // Cancelling (Ctrl-C) ends the follow; a line still held in the window is written first.
+        // Cancelling (Ctrl-C) ends the follow; a line that reached berth, even one still held in the window, is
+        // written first. The third pull of the kept stream means "held" was taken from it and passed on.
         keptFeed.yield(FakeSites.line("held", at: 3))
-        try await Task.sleep(for: .milliseconds(10))
+        try await kept.wait(forPulls: 3)
         reading.cancel()
         try await reading.value
         #expect(order.items.last == "held")
@@ -172,6 +174,43 @@ private final class SinceRecorder: Sendable {
     func record(tail: Int?, follow: Bool, since: Int64?) {
         let call = "tail \(tail.map(String.init) ?? "all") follow \(follow) since \(since.map(String.init) ?? "none")"
         recorded.withLock { $0.append(call) }
+    }
+}
+
+/// A stream that counts how often its reader asked for the next line, so that a test knows a line was taken.
+private final class PullCountingStream: Sendable {
+    private let pulls = PullCounter()
+    let stream: AsyncThrowingStream<LogLine, any Error>
+
+    init(_ source: AsyncThrowingStream<LogLine, any Error>) {
+        let iterator = SharedIterator(source.makeAsyncIterator())
+        let pulls = self.pulls
+        stream = AsyncThrowingStream {
+            pulls.count.withLock { $0 += 1 }
+            return try await iterator.next()
+        }
+    }
+
+    func wait(forPulls count: Int, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while pulls.count.withLock({ $0 }) < count {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the stream was pulled \(pulls.count.withLock { $0 }) times, not \(count), within \(timeout)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    private final class PullCounter: Sendable {
+        let count = Mutex(0)
+    }
+
+    /// Only one task reads it: the site's stream in `SiteStreams.follow`.
+    private final class SharedIterator: @unchecked Sendable {
+        var iterator: AsyncThrowingStream<LogLine, any Error>.AsyncIterator
+        init(_ iterator: AsyncThrowingStream<LogLine, any Error>.AsyncIterator) { self.iterator = iterator }
+        func next() async throws -> LogLine? { try await iterator.next() }
     }
 }
 

@@ -48,10 +48,13 @@ enum SiteStreams {
                 }
             }
             var openStreams = sites.count
-            // Iterating an AsyncStream ends when this task is cancelled. The streams, cancelled with it, end too:
-            // their ends, still queued, are not news.
+            // When this task is cancelled (Ctrl-C), iterating `inputs` still yields what was queued before, then
+            // ends. Values that had reached berth are consumed; the streams' ends and failures, caused by the
+            // cancellation itself, are not news.
             for await input in inputs {
-                if Task.isCancelled { break }
+                if Task.isCancelled {
+                    guard case .event(_, .value) = input else { continue }
+                }
                 try consume(input)
                 switch input {
                 case .event(_, .ended), .event(_, .failed): openStreams -= 1
