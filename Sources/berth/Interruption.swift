@@ -78,3 +78,65 @@ enum Interruption {
         let count = Atomic<Int>(0)
     }
 }
+
+/// Makes Ctrl-C (and, for a publish or rollback, SIGTERM as a CI runner sends when a job is cancelled) cancel the
+/// work that is running (a shell command, a publish) instead of killing the process, so that the work can clean
+/// up: a cancelled publish restores the version that was serving and releases its deploy lock.
+final class InterruptForwarder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Task<Void, Never>?
+    private let sources: [(number: Int32, source: any DispatchSourceSignal, previous: sighandler_t?)]
+
+    /// The shell forwards only SIGINT: a SIGTERM sent to it should still end it.
+    init(signals: [Int32] = [SIGINT]) {
+        var sources: [(Int32, any DispatchSourceSignal, sighandler_t?)] = []
+        for number in signals {
+            let previous = signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            sources.append((number, source, previous))
+        }
+        self.sources = sources
+        for (_, source, _) in sources {
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.withLock { self.current }?.cancel()
+            }
+            source.resume()
+        }
+    }
+
+    deinit {
+        for (number, source, previous) in sources {
+            source.cancel()
+            signal(number, previous ?? SIG_DFL)
+        }
+    }
+
+    func run(_ body: @escaping @Sendable () async -> Void) async {
+        let task = Task { await body() }
+        lock.withLock { current = task }
+        await task.value
+        lock.withLock { current = nil }
+    }
+
+    /// Runs `body`, cancelling it on Ctrl-C or SIGTERM, and passes on its result or error.
+    static func cancellingOnInterrupt<Value: Sendable>(
+        _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let forwarder = InterruptForwarder(signals: [SIGINT, SIGTERM])
+        let outcome = OutcomeBox<Value>()
+        await forwarder.run {
+            do {
+                outcome.result = .success(try await body())
+            } catch {
+                outcome.result = .failure(error)
+            }
+        }
+        guard let result = outcome.result else { throw CancellationError() }
+        return try result.get()
+    }
+}
+
+private final class OutcomeBox<Value: Sendable>: @unchecked Sendable {
+    var result: Result<Value, Error>?
+}

@@ -33,9 +33,13 @@ struct RollbackCommand: AsyncParsableCommand {
             try global.bootstrapLogging()
             let host = try target.host()
             let rollback = Rollback(host: host, engine: DockerEngine(endpoint: host.endpoint))
-            let result = try await rollback.run(site: target.site, user: target.user, to: to,
-                                                checkTimeout: check.duration, lockWait: lock.duration) { event in
-                output.show(event)
+            let (site, user, to, checkTimeout, lockWait) = (target.site, target.user, to, check.duration, lock.duration)
+            // Ctrl-C or SIGTERM mid-rollback restores the version that was serving instead of leaving it stopped.
+            let result = try await InterruptForwarder.cancellingOnInterrupt {
+                try await rollback.run(site: site, user: user, to: to, checkTimeout: checkTimeout,
+                                       lockWait: lockWait) { event in
+                    output.show(event)
+                }
             }
             output.finish(result)
         }

@@ -88,58 +88,6 @@ struct ShellCommand: AsyncParsableCommand {
     }
 }
 
-/// Makes Ctrl-C cancel the work that is running (a shell command, a publish) instead of killing the process, so
-/// that the work can clean up: a cancelled publish restores the version that was serving.
-final class InterruptForwarder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Task<Void, Never>?
-    private let source: DispatchSourceSignal
-    private let previousHandler: sighandler_t?
-
-    init() {
-        previousHandler = signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [weak self] in
-            guard let self else { return }
-            self.lock.withLock { self.current }?.cancel()
-        }
-        source.resume()
-    }
-
-    deinit {
-        source.cancel()
-        signal(SIGINT, previousHandler ?? SIG_DFL)
-    }
-
-    func run(_ body: @escaping @Sendable () async -> Void) async {
-        let task = Task { await body() }
-        lock.withLock { current = task }
-        await task.value
-        lock.withLock { current = nil }
-    }
-
-    /// Runs `body`, cancelling it on Ctrl-C, and passes on its result or error.
-    static func cancellingOnInterrupt<Value: Sendable>(
-        _ body: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
-        let forwarder = InterruptForwarder()
-        let outcome = OutcomeBox<Value>()
-        await forwarder.run {
-            do {
-                outcome.result = .success(try await body())
-            } catch {
-                outcome.result = .failure(error)
-            }
-        }
-        guard let result = outcome.result else { throw CancellationError() }
-        return try result.get()
-    }
-}
-
-private final class OutcomeBox<Value: Sendable>: @unchecked Sendable {
-    var result: Result<Value, Error>?
-}
-
 /// Splits a command line into words as a POSIX shell would for plain words, '…', "…" and backslashes.
 enum ShellWords {
     struct UnclosedQuote: Error, CustomStringConvertible {

@@ -50,24 +50,31 @@ struct DeployLockTests {
     func lockOfKilledProcess() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
-            // Large, fresh content keeps the first publish building, under its lock, long enough to be killed.
-            var generator = SystemRandomNumberGenerator()
-            let bytes = (0..<(48 << 20) / 8).map { _ in generator.next() as UInt64 }
-            try bytes.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: site + "/video.bin")) }
+            // The first publish builds FROM an image on a registry that accepts connections and never answers, so
+            // it stays in its build, under its lock, until it is killed: no race with a publish that ends first.
+            let (silentRegistry, port) = try EngineFixture.silentListener()
+            defer { close(silentRegistry) }
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("berth-killed-\(fixture.user).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: log) }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
-            process.arguments = ["publish", site, "--user", fixture.user, "--check-timeout", "30"]
+            process.arguments = ["publish", site, "--user", fixture.user, "--base-image", "127.0.0.1:\(port)/silent/nginx:1"]
             process.environment = fixture.cli().environment
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: log)
             try process.run()
             let lockName = "berth-lock-\(fixture.user)-hello"
-            var sawLock = false
-            for _ in 0..<1200 where !sawLock && process.isRunning {
-                sawLock = try await fixture.engine.inspectContainer(lockName) != nil
-                if !sawLock { try await Task.sleep(for: .milliseconds(25)) }
+            var building = false
+            for _ in 0..<1200 where !building && process.isRunning {
+                let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if output.contains("silent/nginx") {
+                    building = try await fixture.engine.inspectContainer(lockName) != nil
+                }
+                if !building { try await Task.sleep(for: .milliseconds(25)) }
             }
-            #expect(sawLock, "the first publish took the lock")
+            let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            #expect(building, "the first publish took the lock and started building: \(output)")
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(try await fixture.engine.inspectContainer(lockName) != nil, "the killed process left its lock")

@@ -132,8 +132,9 @@ struct PublishTests {
         }
     }
 
-    @Test("Ctrl-C while the new version is being checked restores the previous version")
-    func interruptedPublish() async throws {
+    @Test("Ctrl-C (or a CI runner's SIGTERM) while the new version is checked restores the previous version",
+          arguments: [SIGINT, SIGTERM])
+    func interruptedPublish(signal: Int32) async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
             let first = try fixture.cli().run(["publish", site, "--user", fixture.user])
@@ -156,9 +157,12 @@ struct PublishTests {
                 if !checking { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(checking, "the publish reached the check")
-            kill(process.processIdentifier, SIGINT)
+            kill(process.processIdentifier, signal)
             process.waitUntilExit()
             #expect(process.terminationStatus != 0)
+            #expect(process.terminationReason == .exit, "berth ended by itself, not by the signal")
+            #expect(try await fixture.engine.inspectContainer("berth-lock-\(fixture.user)-hello") == nil,
+                    "the deploy lock was released")
             let home = try await PublishFixture.get(url)
             #expect(home.status == 200)
             #expect(home.body.contains("Hello from berth"), "the previous version serves again")

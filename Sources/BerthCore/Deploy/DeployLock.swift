@@ -50,26 +50,26 @@ public struct DeployLock: Sendable {
         wait: Duration, onWaiting: @Sendable (Holder) -> Void = { _ in },
         _ body: () async throws -> Value
     ) async throws -> Value {
-        try await acquire(wait: wait, onWaiting: onWaiting)
+        let lockID = try await acquire(wait: wait, onWaiting: onWaiting)
         do {
             let value = try await body()
-            await release()
+            await release(lockID)
             return value
         } catch {
-            await release()
+            await release(lockID)
             throw error
         }
     }
 
-    func acquire(wait: Duration, onWaiting: @Sendable (Holder) -> Void) async throws {
+    /// Takes the lock; returns the lock container's ID.
+    func acquire(wait: Duration, onWaiting: @Sendable (Holder) -> Void) async throws -> String {
         try await ensureImage()
         let clock = ContinuousClock()
         let deadline = clock.now + wait
         var toldWaiting = false
         while true {
             do {
-                _ = try await engine.createContainer(name: containerName, config: lockContainer())
-                return
+                return try await engine.createContainer(name: containerName, config: lockContainer())
             } catch EngineError.conflict {
                 guard let holder = try await currentHolder() else { continue }
                 if isStale(holder) {
@@ -85,12 +85,29 @@ public struct DeployLock: Sendable {
                     toldWaiting = true
                 }
                 try await Task.sleep(for: .milliseconds(500))
+            } catch {
+                // Cancelled (Ctrl-C) or cut off mid-request: the engine may have made the lock without our hearing.
+                await releaseIfOurs()
+                throw error
             }
         }
     }
 
-    func release() async {
-        try? await engine.removeContainer(containerName, force: true)
+    /// Removes the lock this process took, by its ID: a lock broken as stale and taken by another is not touched.
+    /// Runs in a task of its own so that it completes even when the publish was cancelled (Ctrl-C, SIGTERM), since
+    /// a lock left behind would make the site's next publish wait.
+    func release(_ lockID: String) async {
+        await Task { try? await engine.removeContainer(lockID, force: true) }.value
+    }
+
+    private func releaseIfOurs() async {
+        await Task {
+            guard let container = try? await engine.inspectContainer(containerName),
+                  container.labels[Self.machineLabel] == Self.machineName,
+                  container.labels[Self.processLabel] == "\(getpid())"
+            else { return }
+            try? await engine.removeContainer(container.id, force: true)
+        }.value
     }
 
     func currentHolder() async throws -> Holder? {
