@@ -12,7 +12,7 @@ struct BuildContextTests {
     func pack(_ site: TemporarySite, dereference: Bool = false, rules: IgnoreRules = .empty) async throws
         -> (entries: [TarEntry], summary: ContextSummary)
     {
-        let tree = try SiteTree.scan(root: site.path, rules: rules, dereference: dereference)
+        let tree = try SiteTree.open(root: site.path, rules: rules, dereference: dereference)
         return try await pack(BuildContext(rootFiles: Self.rootFiles, tree: tree))
     }
 
@@ -159,9 +159,9 @@ struct BuildContextTests {
         try site.mkdir("_static")
         try site.symlink("_static/up.js", to: "../../jquery.js")
         do {
-            _ = try SiteTree.scan(root: site.path, rules: .empty)
+            _ = try SiteTree.open(root: site.path, rules: .empty).entries
             Issue.record("escaping links were accepted")
-        } catch let error {
+        } catch let error as SiteError {
             guard case .badEntries(_, let problems) = error else {
                 Issue.record("wrong error: \(error)")
                 return
@@ -190,7 +190,7 @@ struct BuildContextTests {
         #expect(byPath["site/inside.html"]?.kind == .symlink("index.html"))
 
         try site.symlink("gone.js", to: outside.path + "/missing.js")
-        #expect(throws: SiteError.self) { try SiteTree.scan(root: site.path, rules: .empty, dereference: true) }
+        #expect(throws: SiteError.self) { try SiteTree.open(root: site.path, rules: .empty, dereference: true).entries }
     }
 
     @Test("FIFOs, sockets and devices are refused by name, without blocking")
@@ -212,10 +212,10 @@ struct BuildContextTests {
         }
         #expect(bound == 0)
         do {
-            _ = try SiteTree.scan(root: site.path, rules: .empty)
+            _ = try SiteTree.open(root: site.path, rules: .empty).entries
             Issue.record("special files were accepted")
         } catch {
-            guard case .badEntries(_, let problems) = error else { Issue.record("wrong error \(error)"); return }
+            guard case .badEntries(_, let problems)? = error as? SiteError else { Issue.record("wrong error \(error)"); return }
             let kinds = Dictionary(uniqueKeysWithValues: problems.map { ($0.path, $0.kind) })
             #expect(kinds["pipe"] == .specialFile(kind: "named pipe (FIFO)"))
             #expect(kinds["control.sock"] == .specialFile(kind: "socket"))
@@ -223,23 +223,25 @@ struct BuildContextTests {
         }
         // Ignored special files are no problem.
         let rules = try IgnoreRules(dockerignore: "pipe\nnull-device\ncontrol.sock\n")
-        #expect(try SiteTree.scan(root: site.path, rules: rules).entries.map(\.path) == ["index.html"])
-        #expect(try SiteTree.scan(root: site.path, rules: rules).fileCount == 1)
+        #expect(try SiteTree.open(root: site.path, rules: rules).entries.map(\.path) == ["index.html"])
     }
 
     @Test("missing path, a file instead of a directory, and an empty site are clear errors")
-    func badRoots() throws {
+    func badRoots() async throws {
         let site = try TemporarySite()
         #expect(throws: SiteError.notFound(path: site.path + "/nope")) {
-            try SiteTree.scan(root: site.path + "/nope", rules: .empty)
+            try SiteTree.open(root: site.path + "/nope", rules: .empty)
         }
         let file = try site.write("file.txt")
-        #expect(throws: SiteError.notADirectory(path: file)) { try SiteTree.scan(root: file, rules: .empty) }
+        #expect(throws: SiteError.notADirectory(path: file)) { try SiteTree.open(root: file, rules: .empty) }
         let empty = try TemporarySite()
         try empty.mkdir("only/directories")
         try empty.write(".dockerignore", "*\n")
-        #expect(throws: SiteError.empty(path: empty.path)) { try SiteTree.scan(root: empty.path, rules: .empty) }
-        #expect(throws: SiteError.self) { try Site.load(path: empty.path) }
+        #expect(throws: SiteError.empty(path: empty.path)) { try SiteTree.open(root: empty.path, rules: .empty).entries }
+        let emptySite = try Site.load(path: empty.path)
+        await #expect(throws: SiteError.empty(path: empty.path)) {
+            try await BuildContext(rootFiles: Self.rootFiles, tree: emptySite.tree).summary()
+        }
     }
 
     @Test("a file whose size differs from what was seen before reading fails the entry instead of writing a wrong one")
@@ -249,20 +251,22 @@ struct BuildContextTests {
         for seenSize: Int64 in [300_001, 10, 299_999] {
             let writer = try TarWriter { _ in true }
             #expect(throws: ContextError.self, "seen \(seenSize)") {
-                try writer.addFile("site/big.bin", from: path, size: seenSize, executable: false)
+                try writer.addFile("site/big.bin", from: SourceName(directory: AT_FDCWD, name: path), sourcePath: path,
+                           size: seenSize, executable: false)
             }
         }
         // The size seen is the size read: the entry is written.
         let writer = try TarWriter { _ in true }
-        try writer.addFile("site/big.bin", from: path, size: 300_000, executable: false)
+        try writer.addFile("site/big.bin", from: SourceName(directory: AT_FDCWD, name: path), sourcePath: path,
+                           size: 300_000, executable: false)
     }
 
-    @Test("a FIFO put in a file's place after the scan fails the pack, naming it, without blocking")
+    @Test("a FIFO put in a file's place after it was seen fails the pack, naming it, without blocking")
     func fifoAfterScan() async throws {
         let site = try TemporarySite()
         try site.write("index.html", "home")
         let path = try site.write("big.bin", bytes: [UInt8](repeating: 7, count: 300_000))
-        let tree = try SiteTree.scan(root: site.path, rules: .empty)
+        let tree = try SiteTree.open(root: site.path, rules: .empty)
         unlink(path)
         #expect(mkfifo(path, 0o644) == 0)
         let context = BuildContext(rootFiles: Self.rootFiles, tree: tree)
@@ -274,11 +278,11 @@ struct BuildContextTests {
         }
     }
 
-    @Test("a file edited between the scan and the pack is packed as it is when read")
+    @Test("a file edited between two packs is packed as it is when read")
     func editedAfterScan() async throws {
         let site = try TemporarySite()
         try site.write("index.html", "first")
-        let tree = try SiteTree.scan(root: site.path, rules: .empty)
+        let tree = try SiteTree.open(root: site.path, rules: .empty)
         try site.write("index.html", "second, longer")
         let (entries, _) = try await pack(BuildContext(rootFiles: Self.rootFiles, tree: tree))
         #expect(entries.first { $0.path == "site/index.html" }?.text == "second, longer")
@@ -290,7 +294,7 @@ struct BuildContextTests {
         for index in 0..<64 {
             try site.write("file-\(index).bin", bytes: [UInt8](repeating: UInt8(index), count: 200_000))
         }
-        let tree = try SiteTree.scan(root: site.path, rules: .empty)
+        let tree = try SiteTree.open(root: site.path, rules: .empty)
         let stream = BuildContext(rootFiles: Self.rootFiles, tree: tree).stream()
         var iterator = stream.makeAsyncIterator()
         _ = try await iterator.next()

@@ -82,7 +82,12 @@ public struct BuildContext: Sendable {
             case .symlink(let target):
                 try writer.addSymlink(path, target: target)
             case .file(let size, let executable):
-                try writer.addFile(path, from: entry.sourcePath, size: size, executable: executable)
+                do {
+                    try writer.addFile(path, from: entry.source, sourcePath: entry.sourcePath, size: size,
+                                       executable: executable)
+                } catch let error as TarWriter.UnopenableFile {
+                    throw EntryProblem(path: entry.path, kind: .unreadable(reason: error.reason))
+                }
             }
         }
         try writer.finish()

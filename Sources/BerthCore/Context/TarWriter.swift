@@ -46,6 +46,9 @@ final class TarWriter {
         self.entry = entry
         self.sinkBox = SinkBox(sink: sink)
         try check(archive_write_set_format_pax_restricted(archive), "setting the tar format")
+        // No blocking: libarchive hands each write straight to the sink instead of copying it into 10 KiB blocks
+        // first, and the stream ends after the end-of-archive marker rather than padded to a whole block.
+        try check(archive_write_set_bytes_per_block(archive, 0), "setting the block size")
         let opaqueSink = Unmanaged.passUnretained(sinkBox).toOpaque()
         let status = archive_write_open2(archive, opaqueSink, nil, { _, clientData, buffer, length in
             guard let clientData, let buffer else { return -1 }
@@ -75,13 +78,21 @@ final class TarWriter {
         try checkWritten(written, path: path)
     }
 
-    /// Copies a file from disk. It must still be the regular file of `size` bytes seen when the site was scanned;
-    /// if it changed, the archive is abandoned with an error rather than finished with a wrong entry.
-    func addFile(_ path: String, from sourcePath: String, size: Int64, executable: Bool) throws(ContextError) {
-        // O_NONBLOCK: if a FIFO has taken the file's place since the scan, opening it must not hang.
-        let descriptor = open(sourcePath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    /// A file that could not be opened; nothing of its entry was written, so packing may go on without it.
+    struct UnopenableFile: Error {
+        var reason: String
+    }
+
+    /// Copies a file from disk (`source`, named `sourcePath` in messages). It must still be the regular file of
+    /// `size` bytes seen when the site was walked; if it changed, the archive is abandoned with an error rather
+    /// than finished with a wrong entry. A file that cannot be opened throws `UnopenableFile` before anything is
+    /// written.
+    func addFile(_ path: String, from source: SourceName, sourcePath: String, size: Int64,
+                 executable: Bool) throws {
+        // O_NONBLOCK: if a FIFO has taken the file's place since it was seen, opening it must not hang.
+        let descriptor = openat(source.directory, source.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw ContextError.site(.readFailed(path: sourcePath, reason: POSIXFileSystem.errnoText()))
+            throw UnopenableFile(reason: POSIXFileSystem.errnoText())
         }
         defer { close(descriptor) }
         var info = stat()
@@ -89,24 +100,26 @@ final class TarWriter {
             throw ContextError.site(.fileChanged(path: sourcePath))
         }
         try writeHeader(path: path, type: Self.fileType, permissions: executable ? 0o755 : 0o644, size: size)
+        // Each read asks for one byte more than is left: a short read then proves the end of the file without
+        // another call, and getting that byte means the file has grown.
         var remaining = size
-        while remaining > 0 {
-            let wanted = Int(min(Int64(readBuffer.count), remaining))
+        var reachedEnd = false
+        while !reachedEnd {
+            let wanted = Int(min(Int64(readBuffer.count), remaining + 1))
             let count = readBuffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, wanted) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw ContextError.site(.readFailed(path: sourcePath, reason: POSIXFileSystem.errnoText()))
             }
-            if count == 0 {
+            if Int64(count) > remaining || (count == 0 && remaining > 0) {
                 throw ContextError.site(.fileChanged(path: sourcePath))
             }
-            let written = readBuffer.withUnsafeBytes { writeData(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-            try checkWritten(written, path: path)
-            remaining -= Int64(count)
-        }
-        var extra: UInt8 = 0
-        if read(descriptor, &extra, 1) > 0 {
-            throw ContextError.site(.fileChanged(path: sourcePath))
+            if count > 0 {
+                let written = readBuffer.withUnsafeBytes { writeData(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                try checkWritten(written, path: path)
+                remaining -= Int64(count)
+            }
+            reachedEnd = remaining == 0 && count < wanted
         }
     }
 

@@ -31,10 +31,18 @@ enum POSIXFileSystem {
         return "/" + parts.joined(separator: "/")
     }
 
-    /// The names in a directory, "." and ".." left out, as raw bytes.
-    static func directoryNames(_ path: String) throws(POSIXError) -> [[UInt8]] {
-        guard let directory = opendir(path) else { throw POSIXError(code: errno) }
+    /// The names in an open directory, "." and ".." left out, as raw bytes. The descriptor stays open.
+    static func directoryNames(_ descriptor: Int32) throws(POSIXError) -> [[UInt8]] {
+        // The stream takes its own copy of the descriptor, which closedir closes.
+        let copy = dup(descriptor)
+        guard copy >= 0 else { throw POSIXError(code: errno) }
+        guard let directory = fdopendir(copy) else {
+            let code = errno
+            close(copy)
+            throw POSIXError(code: code)
+        }
         defer { closedir(directory) }
+        rewinddir(directory)
         var names: [[UInt8]] = []
         errno = 0
         while let entry = readdir(directory) {
@@ -50,11 +58,11 @@ enum POSIXFileSystem {
         return names
     }
 
-    static func readLink(_ path: String) -> String? {
+    static func readLink(_ source: SourceName) -> String? {
         var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = buffer.withUnsafeMutableBufferPointer { pointer in
             pointer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: pointer.count) {
-                readlink(path, $0, pointer.count - 1)
+                readlinkat(source.directory, source.name, $0, pointer.count - 1)
             }
         }
         guard count >= 0 else { return nil }

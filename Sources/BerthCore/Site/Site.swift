@@ -9,8 +9,8 @@ public struct Site: Sendable {
 
     public static let ignoreFileName = ".dockerignore"
 
-    /// Reads `berth.yml` and `.dockerignore` and walks the files. Throws `SiteError`, `ConfigFileError` or
-    /// `IgnoreRulesError`, each naming the file at fault.
+    /// Reads `berth.yml` and `.dockerignore`. Throws `SiteError`, `ConfigFileError` or `IgnoreRulesError`, each
+    /// naming the file at fault. The files themselves are checked as they are packed.
     public static func load(path: String, dereference: Bool = false) throws -> Site {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -27,7 +27,7 @@ public struct Site: Sendable {
         if let text = try readOptionalFile(path + "/" + ignoreFileName) {
             rules = try IgnoreRules(dockerignore: text)
         }
-        let tree = try SiteTree.scan(root: path, rules: rules, dereference: dereference)
+        let tree = try SiteTree.open(root: path, rules: rules, dereference: dereference)
         return Site(path: path, config: config, tree: tree)
     }
 

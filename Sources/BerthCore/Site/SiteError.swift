@@ -32,7 +32,7 @@ public enum SiteError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One entry of a site that cannot be packed as it is.
-public struct EntryProblem: Sendable, Equatable, CustomStringConvertible {
+public struct EntryProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         case escapingLink(target: String)
         case missingLinkTarget(target: String)

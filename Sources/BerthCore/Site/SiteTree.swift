@@ -19,27 +19,44 @@ public struct SiteEntry: Sendable, Equatable {
     /// Where the content is read from on disk: the entry itself, or a dereferenced link's target.
     public var sourcePath: String
     public var kind: Kind
+    /// `sourcePath` as a name in an open directory, valid while the entry is being visited: opening relative to
+    /// the directory spares the kernel a walk down the whole path for every file.
+    var source: SourceName
+
+    init(path: String, sourcePath: String, kind: Kind, source: SourceName? = nil) {
+        self.path = path
+        self.sourcePath = sourcePath
+        self.kind = kind
+        self.source = source ?? SourceName(directory: AT_FDCWD, name: sourcePath)
+    }
+}
+
+/// A name relative to an open directory descriptor (`AT_FDCWD` with an absolute name for a link's target).
+struct SourceName: Sendable, Equatable {
+    var directory: Int32
+    var name: String
 }
 
 /// The files of a site as they will be shipped: walked with `lstat`, filtered by `.dockerignore`, each directory's
 /// names sorted byte-wise (as GNU tar's `--sort=name`), so that the same directory always yields the same order.
 ///
-/// The tree is checked once when scanned, and walked again, entry by entry, whenever it is packed: nothing but
-/// counts is kept, so memory does not grow with the number of files.
+/// Opening a tree checks only its root. The entries are walked, and checked, each time the tree is packed: one
+/// pass over the files, holding nothing but the names on the current path, so memory does not grow with the
+/// number of files. Every entry that cannot be shipped is reported together once the walk is over.
 public struct SiteTree: Sendable {
+    /// The path as the user gave it, for messages.
+    public let path: String
+    /// The absolute path the entries are read from.
     public let root: String
     public let rules: IgnoreRules
     public let dereference: Bool
-    public let fileCount: Int
-    public let totalFileBytes: Int64
 
     /// Names at the site root that are never shipped: berth's own settings and version control.
     public static let neverShipped: Set<String> = [".git", ".dockerignore", "berth.yml"]
 
-    /// Walks `root` and checks every entry. Every entry that cannot be shipped is collected and reported in one
-    /// error, before anything is packed.
+    /// A site's tree, once its root is known to be a directory.
     /// - Parameter dereference: pack the content behind symlinks that point outside the site instead of refusing them.
-    public static func scan(root: String, rules: IgnoreRules, dereference: Bool = false) throws(SiteError) -> SiteTree {
+    public static func open(root: String, rules: IgnoreRules, dereference: Bool = false) throws(SiteError) -> SiteTree {
         var info = stat()
         guard stat(root, &info) == 0 else {
             throw SiteError.notFound(path: root)
@@ -47,50 +64,37 @@ public struct SiteTree: Sendable {
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             throw SiteError.notADirectory(path: root)
         }
-        let absoluteRoot = POSIXFileSystem.absolute(root)
-        var problems: [EntryProblem] = []
-        var files = 0
-        var links = 0
-        var bytes: Int64 = 0
-        var walker = SiteWalker(root: absoluteRoot, rules: rules, dereference: dereference, checksReadability: true)
-        do {
-            try walker.walk(
-            visit: { entry in
-                switch entry.kind {
-                case .file(let size, _):
-                    files += 1
-                    bytes += size
-                case .symlink: links += 1
-                case .directory: break
-                }
-            },
-            problem: { problems.append($0) })
-        } catch let error as SiteError {
-            throw error
-        } catch {
-            throw SiteError.readFailed(path: root, reason: "\(error)")
-        }
-        if !problems.isEmpty {
-            throw SiteError.badEntries(site: root, problems: problems)
-        }
-        guard files + links > 0 else {
-            throw SiteError.empty(path: root)
-        }
-        return SiteTree(root: absoluteRoot, rules: rules, dereference: dereference, fileCount: files,
-                        totalFileBytes: bytes)
+        return SiteTree(path: root, root: POSIXFileSystem.absolute(root), rules: rules, dereference: dereference)
     }
 
-    /// Walks the tree again, in its order, handing each entry to `body`. An entry that has become impossible to
-    /// ship since the scan (a FIFO put in a file's place, say) ends the walk with an error.
+    /// Walks the tree in its order, handing each entry to `body`. An entry that cannot be shipped is skipped and
+    /// the walk goes on; when it is over, every such entry is reported in one `SiteError.badEntries`, and a site
+    /// with no file or link to ship is `SiteError.empty`. `body` may throw an `EntryProblem` to have its entry
+    /// reported with the others (a file that cannot be opened); any other error ends the walk at once.
     public func forEachEntry(_ body: (SiteEntry) throws -> Void) throws {
-        // Readability was checked by the scan; a file that has become unreadable since fails when it is opened.
-        var walker = SiteWalker(root: root, rules: rules, dereference: dereference, checksReadability: false)
-        var firstProblem: EntryProblem?
-        try walker.walk(visit: body, problem: { problem in
-            if firstProblem == nil { firstProblem = problem }
-        })
-        if let firstProblem {
-            throw SiteError.badEntries(site: root, problems: [firstProblem])
+        var walker = SiteWalker(root: root, rules: rules, dereference: dereference)
+        var problems: [EntryProblem] = []
+        var shipped = 0
+        do {
+            try walker.walk(
+                visit: { entry in
+                    do {
+                        try body(entry)
+                    } catch let problem as EntryProblem {
+                        problems.append(problem)
+                        return
+                    }
+                    if entry.kind != .directory { shipped += 1 }
+                },
+                problem: { problems.append($0) })
+        } catch let error as SiteError {
+            throw error.naming(path)
+        }
+        if !problems.isEmpty {
+            throw SiteError.badEntries(site: path, problems: problems)
+        }
+        guard shipped > 0 else {
+            throw SiteError.empty(path: path)
         }
     }
 
@@ -111,6 +115,17 @@ public struct SiteTree: Sendable {
     }
 }
 
+extension SiteError {
+    /// The error with the site's root named as the user gave it rather than as an absolute path.
+    fileprivate func naming(_ path: String) -> SiteError {
+        switch self {
+        case .unreadableDirectory(_, let reason): .unreadableDirectory(path: path, reason: reason)
+        case .notFound: .notFound(path: path)
+        default: self
+        }
+    }
+}
+
 struct FileIdentity: Hashable {
     var device: UInt64
     var inode: UInt64
@@ -126,33 +141,41 @@ private struct SiteWalker {
     let root: String
     let rules: IgnoreRules
     let dereference: Bool
-    let checksReadability: Bool
     /// Excluded directories being searched for re-included entries: shipped only if something below them is.
     private var pendingDirectories: [SiteEntry] = []
 
-    init(root: String, rules: IgnoreRules, dereference: Bool, checksReadability: Bool) {
+    init(root: String, rules: IgnoreRules, dereference: Bool) {
         self.root = root
         self.rules = rules
         self.dereference = dereference
-        self.checksReadability = checksReadability
     }
 
     typealias Visit = (SiteEntry) throws -> Void
     typealias Problem = (EntryProblem) -> Void
 
     mutating func walk(visit: Visit, problem: Problem) throws {
+        let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ENOENT { throw SiteError.notFound(path: root) }
+            throw SiteError.unreadableDirectory(path: root, reason: POSIXFileSystem.errnoText(code))
+        }
+        defer { close(descriptor) }
         var info = stat()
-        guard stat(root, &info) == 0 else { throw SiteError.notFound(path: root) }
-        try walkDirectory(absolute: root, relative: "", ancestors: [FileIdentity(info)], visit: visit, problem: problem)
+        guard fstat(descriptor, &info) == 0 else {
+            throw SiteError.unreadableDirectory(path: root, reason: POSIXFileSystem.errnoText())
+        }
+        try walkDirectory(descriptor, absolute: root, relative: "", ancestors: [FileIdentity(info)], visit: visit,
+                          problem: problem)
     }
 
-    /// Walks one directory; `relative` is its path inside the site ("" for the root).
+    /// Walks one open directory; `relative` is its path inside the site ("" for the root).
     /// `ancestors` guards against loops through dereferenced directory links.
-    private mutating func walkDirectory(absolute: String, relative: String, ancestors: Set<FileIdentity>,
-                                        visit: Visit, problem: Problem) throws {
+    private mutating func walkDirectory(_ descriptor: Int32, absolute: String, relative: String,
+                                        ancestors: Set<FileIdentity>, visit: Visit, problem: Problem) throws {
         var names: [[UInt8]]
         do {
-            names = try POSIXFileSystem.directoryNames(absolute)
+            names = try POSIXFileSystem.directoryNames(descriptor)
         } catch {
             if relative.isEmpty {
                 throw SiteError.unreadableDirectory(path: absolute, reason: error.reason)
@@ -168,8 +191,8 @@ private struct SiteWalker {
                 continue
             }
             if relative.isEmpty && SiteTree.neverShipped.contains(name) { continue }
-            try visitEntry(absolute: absolute + "/" + name, relative: Self.join(relative, name), ancestors: ancestors,
-                           visit: visit, problem: problem)
+            try visitEntry(SourceName(directory: descriptor, name: name), absolute: absolute + "/" + name,
+                           relative: Self.join(relative, name), ancestors: ancestors, visit: visit, problem: problem)
         }
     }
 
@@ -181,24 +204,25 @@ private struct SiteWalker {
         try visit(entry)
     }
 
-    private mutating func visitEntry(absolute: String, relative: String, ancestors: Set<FileIdentity>,
-                                     visit: Visit, problem: Problem) throws {
+    private mutating func visitEntry(_ source: SourceName, absolute: String, relative: String,
+                                     ancestors: Set<FileIdentity>, visit: Visit, problem: Problem) throws {
         var info = stat()
-        guard lstat(absolute, &info) == 0 else {
+        guard fstatat(source.directory, source.name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
             problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
             return
         }
         let excluded = rules.excludes(relative)
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
-            try visitDirectory(absolute: absolute, relative: relative, info: info, excluded: excluded,
+            try visitDirectory(source, absolute: absolute, relative: relative, info: info, excluded: excluded,
                                ancestors: ancestors, visit: visit, problem: problem)
         case S_IFREG:
             guard !excluded else { return }
-            try visitFile(absolute: absolute, relative: relative, info: info, visit: visit, problem: problem)
+            try visitFile(source, absolute: absolute, relative: relative, info: info, visit: visit)
         case S_IFLNK:
             guard !excluded else { return }
-            try visitLink(absolute: absolute, relative: relative, ancestors: ancestors, visit: visit, problem: problem)
+            try visitLink(source, absolute: absolute, relative: relative, ancestors: ancestors, visit: visit,
+                          problem: problem)
         default:
             guard !excluded else { return }
             problem(EntryProblem(path: relative, kind: .specialFile(kind: POSIXFileSystem.kindName(info.st_mode))))
@@ -206,8 +230,8 @@ private struct SiteWalker {
     }
 
     private mutating func visitDirectory(
-        absolute: String, relative: String, info: stat, excluded: Bool, ancestors: Set<FileIdentity>,
-        visit: Visit, problem: Problem
+        _ source: SourceName, absolute: String, relative: String, info: stat, excluded: Bool,
+        ancestors: Set<FileIdentity>, visit: Visit, problem: Problem
     ) throws {
         if excluded && !rules.mustDescend(intoExcludedDirectory: relative) { return }
         let identity = FileIdentity(info)
@@ -215,38 +239,44 @@ private struct SiteWalker {
             problem(EntryProblem(path: relative, kind: .linkLoop))
             return
         }
-        let entry = SiteEntry(path: relative, sourcePath: absolute, kind: .directory)
+        // O_NOFOLLOW: a link put in the directory's place since it was seen is not followed out of the site.
+        let follow = source.directory == AT_FDCWD ? 0 : O_NOFOLLOW
+        let descriptor = openat(source.directory, source.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | follow)
+        guard descriptor >= 0 else {
+            problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
+            return
+        }
+        defer { close(descriptor) }
+        let entry = SiteEntry(path: relative, sourcePath: absolute, kind: .directory, source: source)
         if excluded {
             pendingDirectories.append(entry)
         } else {
             try emit(entry, visit)
         }
-        try walkDirectory(absolute: absolute, relative: relative, ancestors: ancestors.union([identity]),
+        try walkDirectory(descriptor, absolute: absolute, relative: relative, ancestors: ancestors.union([identity]),
                           visit: visit, problem: problem)
         if excluded, pendingDirectories.last == entry {
             pendingDirectories.removeLast()
         }
     }
 
-    private mutating func visitFile(absolute: String, relative: String, info: stat, visit: Visit,
-                                    problem: Problem) throws {
-        guard !checksReadability || access(absolute, R_OK) == 0 else {
-            problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
-            return
-        }
+    /// Whether the file can be read is learnt when it is opened for packing.
+    private mutating func visitFile(_ source: SourceName, absolute: String, relative: String, info: stat,
+                                    visit: Visit) throws {
         let executable = (info.st_mode & 0o111) != 0
         try emit(SiteEntry(path: relative, sourcePath: absolute,
-                           kind: .file(size: Int64(info.st_size), executable: executable)), visit)
+                           kind: .file(size: Int64(info.st_size), executable: executable), source: source), visit)
     }
 
-    private mutating func visitLink(absolute: String, relative: String, ancestors: Set<FileIdentity>,
-                                    visit: Visit, problem: Problem) throws {
-        guard let target = POSIXFileSystem.readLink(absolute) else {
+    private mutating func visitLink(_ source: SourceName, absolute: String, relative: String,
+                                    ancestors: Set<FileIdentity>, visit: Visit, problem: Problem) throws {
+        guard let target = POSIXFileSystem.readLink(source) else {
             problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
             return
         }
         if Self.staysInside(linkPath: relative, target: target) {
-            try emit(SiteEntry(path: relative, sourcePath: absolute, kind: .symlink(target: target)), visit)
+            try emit(SiteEntry(path: relative, sourcePath: absolute, kind: .symlink(target: target), source: source),
+                     visit)
             return
         }
         guard dereference else {
@@ -258,11 +288,12 @@ private struct SiteWalker {
             problem(EntryProblem(path: relative, kind: .missingLinkTarget(target: target)))
             return
         }
+        let targetSource = SourceName(directory: AT_FDCWD, name: resolved)
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            try visitFile(absolute: resolved, relative: relative, info: info, visit: visit, problem: problem)
+            try visitFile(targetSource, absolute: resolved, relative: relative, info: info, visit: visit)
         case S_IFDIR:
-            try visitDirectory(absolute: resolved, relative: relative, info: info, excluded: false,
+            try visitDirectory(targetSource, absolute: resolved, relative: relative, info: info, excluded: false,
                                ancestors: ancestors, visit: visit, problem: problem)
         default:
             problem(EntryProblem(path: relative, kind: .specialFile(kind: POSIXFileSystem.kindName(info.st_mode))))
