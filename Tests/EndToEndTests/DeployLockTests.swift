@@ -66,7 +66,9 @@ struct DeployLockTests {
             try process.run()
             let lockName = "berth-lock-\(fixture.user)-hello"
             var building = false
-            for _ in 0..<1200 where !building && process.isRunning {
+            // A generous deadline: on a loaded machine, starting berth and reaching the build can take a while.
+            let deadline = ContinuousClock.now + .seconds(120)
+            while !building, process.isRunning, ContinuousClock.now < deadline {
                 let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
                 if output.contains("silent/nginx") {
                     building = try await fixture.engine.inspectContainer(lockName) != nil

@@ -79,6 +79,7 @@ final class EngineTLSPeer {
     let directory: String
     let port: Int
     private let server: Process
+    private let serverOutput: TemporaryFile
 
     var goodFiles: DockerEndpoint.TLSFiles { .init(directory: directory + "/good") }
     var wrongCAFiles: DockerEndpoint.TLSFiles { .init(directory: directory + "/wrong-ca") }
@@ -126,18 +127,27 @@ final class EngineTLSPeer {
         try "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nOSType: linux\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK"
             .write(toFile: "\(d)/www/_ping", atomically: true, encoding: .utf8)
 
-        port = try Self.freePort()
+        // Port 0: the kernel picks a free port as openssl binds it, and openssl names it on its ACCEPT line. (A
+        // port found free beforehand could be taken by a parallel test before openssl binds it.)
+        serverOutput = try TemporaryFile()
         server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         server.currentDirectoryURL = URL(fileURLWithPath: "\(d)/www")
         server.arguments = [
-            "s_server", "-quiet", "-HTTP", "-accept", "127.0.0.1:\(port)", "-cert", "\(d)/server-cert.pem",
+            "s_server", "-HTTP", "-accept", "127.0.0.1:0", "-cert", "\(d)/server-cert.pem",
             "-key", "\(d)/server-key.pem", "-CAfile", "\(d)/ca.pem", "-Verify", "1", "-verify_return_error",
         ]
-        server.standardOutput = FileHandle.nullDevice
+        server.standardOutput = serverOutput.handle
         server.standardError = FileHandle.nullDevice
         try server.run()
-        try Self.waitUntilListening(port: port)
+        do {
+            port = try Self.acceptedPort(server, output: serverOutput)
+        } catch {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
     }
 
     func stop() {
@@ -163,28 +173,19 @@ final class EngineTLSPeer {
         }
     }
 
-    private static func freePort() throws -> Int {
-        let (descriptor, port) = try EngineFixture.silentListener()
-        close(descriptor)
-        return port
-    }
-
-    private static func waitUntilListening(port: Int) throws {
-        for _ in 0..<100 {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+    /// The port on s_server's `ACCEPT 127.0.0.1:PORT` line, printed once it listens.
+    private static func acceptedPort(_ server: Process, output: TemporaryFile) throws -> Int {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let text = try output.contents()
+            // Whole lines only: the last piece may still be being written.
+            if let line = text.components(separatedBy: "\n").dropLast().first(where: { $0.hasPrefix("ACCEPT ") }),
+               let port = line.split(separator: ":").last.flatMap({ Int($0) }) {
+                return port
             }
-            close(descriptor)
-            if connected == 0 { return }
+            guard server.isRunning else { throw FixtureError("openssl s_server ended before it listened: \(text)") }
             usleep(50_000)
         }
-        throw FixtureError("openssl s_server did not start listening on port \(port)")
+        throw FixtureError("openssl s_server did not start listening within 60 s")
     }
 }

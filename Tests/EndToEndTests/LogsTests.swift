@@ -13,9 +13,13 @@ struct LogsTests {
         try await PublishFixture.run { fixture in
             let urls = try fixture.publishSites(["alpha", "beta"])
             let markers = (1...3).flatMap { round in ["alpha", "beta"].map { "\($0)-\(round)-\(UUID().uuidString.prefix(8))" } }
+            // Each request's line is in its site's log before the next request is made: Docker stamps a line when it
+            // takes it in, and two containers' lines are taken in independently, so a fixed pause between requests
+            // would not keep the stamps in request order on a loaded machine.
             for marker in markers {
-                try await PublishFixture.request(urls[String(marker.prefix { $0 != "-" })]!, marker: marker)
-                try await Task.sleep(for: .milliseconds(50))
+                let site = String(marker.prefix { $0 != "-" })
+                try await PublishFixture.request(urls[site]!, marker: marker)
+                try await fixture.waitUntilLogged(site: site, containing: marker)
             }
 
             let json = try fixture.cli().run(["logs", "--all", "--user", fixture.user, "--json"])
@@ -57,6 +61,7 @@ struct LogsTests {
             try await PublishFixture.request(urls["alpha"]!, marker: marker + "-first")
             try await PublishFixture.request(urls["alpha"]!, marker: marker + "-last")
             try await PublishFixture.request(urls["beta"]!, marker: marker + "-beta")
+            try await fixture.waitUntilLogged(site: "alpha", containing: marker + "-last")
 
             let tail = try fixture.cli().run(["logs", "alpha", "--user", fixture.user, "--tail", "1"])
             #expect(tail.status == 0, "\(tail)")
@@ -79,7 +84,11 @@ struct LogsTests {
     @Test("--all-hosts: each line names its host; a host that does not answer is a warning and exit status 1")
     func severalHosts() async throws {
         try await PublishFixture.run { fixture in
-            _ = try fixture.publishSites(["alpha"])
+            let urls = try fixture.publishSites(["alpha"])
+            // A line of alpha's for --tail 1 to show, already in its log.
+            let marker = "hosts-\(UUID().uuidString.prefix(8))"
+            try await PublishFixture.request(urls["alpha"]!, marker: marker)
+            try await fixture.waitUntilLogged(site: "alpha", containing: marker)
             // Two names for the one local engine, and a host nobody answers on.
             let inventory = NSTemporaryDirectory() + "/berth-e2e-hosts-\(UUID().uuidString).yml"
             defer { unlink(inventory) }
@@ -139,9 +148,11 @@ struct LogsTests {
             func written() throws -> String { try String(contentsOfFile: outputFile, encoding: .utf8) }
 
             let marker = "follow-\(UUID().uuidString.prefix(8))"
-            // Until the follower has attached, a request's line may fall before it (--tail 0): ask again.
+            // Until the follower has attached, a request's line may fall before it (--tail 0): ask again, for as
+            // long as a loaded machine may take to start berth and attach.
             var arrived = false
-            for _ in 0..<30 where !arrived {
+            let attaching = ContinuousClock.now + .seconds(90)
+            while !arrived, ContinuousClock.now < attaching, follower.process.isRunning {
                 try await PublishFixture.request(urls["beta"]!, marker: marker)
                 arrived = try await BackgroundBerth.eventually(within: .milliseconds(500)) { try written().contains(marker) }
             }
@@ -151,7 +162,7 @@ struct LogsTests {
 
             let alpha = try #require(try await fixture.containers(site: "alpha").first)
             try await fixture.engine.removeContainer(alpha.id, force: true)
-            let ended = try await BackgroundBerth.eventually(within: .seconds(10)) {
+            let ended = try await BackgroundBerth.eventually(within: .seconds(60)) {
                 try follower.stderr().contains("\(fixture.user)/alpha ended")
             }
             #expect(ended, "\(follower.description)")
@@ -159,7 +170,7 @@ struct LogsTests {
 
             let after = "after-removal-\(UUID().uuidString.prefix(8))"
             try await PublishFixture.request(urls["beta"]!, marker: after)
-            let stillFollowing = try await BackgroundBerth.eventually(within: .seconds(10)) {
+            let stillFollowing = try await BackgroundBerth.eventually(within: .seconds(60)) {
                 try written().contains(after)
             }
             #expect(stillFollowing, "\(follower.description)")

@@ -197,7 +197,9 @@ struct MultiHostTests {
                 "publish", "sites/hello", "--hosts", inventory, "--host", "web1", "--user", fixture.user,
             ])
             #expect(outcome.status == 1, "\(outcome)")
-            #expect(outcome.seconds < 15)
+            // Well under the 60 s request timeout a failed handshake must not wait out; a loaded CI machine can take
+            // seconds to start berth and pack the site.
+            #expect(outcome.seconds < 30)
             #expect(outcome.stderr.contains("TLS with the Docker daemon at"), "\(outcome)")
             #expect(outcome.stderr.contains(":2376"), "\(outcome)")
             #expect(outcome.stderr.lowercased().contains(cause), "\(outcome)")
@@ -248,17 +250,18 @@ struct MultiHostTests {
             process.standardOutput = output.handle
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var building = false
-            for _ in 0..<600 where !building {
-                building = try output.contents().contains("\"stage\":\"build\"")
-                if !building { try await Task.sleep(for: .milliseconds(20)) }
+            // Packing 4 × 48 MiB and taking the locks can take a loaded machine a while before the first build.
+            _ = try await BackgroundBerth.eventually(within: .seconds(120)) {
+                try output.contents().contains("\"stage\":\"build\"") || !process.isRunning
             }
-            #expect(building)
+            #expect(try output.contents().contains("\"stage\":\"build\""))
+            // Whether the run was still going is asked just before the kill: the kill itself takes seconds (it waits
+            // for dockerd and its containerd to be gone), and web1's sites may finish meanwhile.
+            let runningWhenKilled = process.isRunning
             try topology.run(["kill", "web2"])
-            let killedAt = Date()
             process.waitUntilExit()
             let lateLines = try output.contents().split(separator: "\n").suffix(6).joined(separator: "\n")
-            #expect(Date().timeIntervalSince(killedAt) > 0.1, "the run was still going when web2 died: \(lateLines)")
+            #expect(runningWhenKilled, "the run was still going when web2 died: \(lateLines)")
             #expect(process.terminationStatus == 1, "a failed site makes the run fail")
 
             let lines = try output.contents().split(separator: "\n").compactMap {

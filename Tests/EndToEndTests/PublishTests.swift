@@ -84,8 +84,11 @@ struct PublishTests {
             #expect(third.status == 0, "\(third)")
             #expect(third.result?["upToDate"] as? Bool == true)
             #expect(third.result?["containerID"] as? String == second.result?["containerID"] as? String)
-            #expect(!third.jsonLines.contains { $0["stage"] as? String == "build" })
-            #expect(third.seconds < 5)
+            // Fast because nothing is done past packing: no build, push, start or check. The time only guards
+            // against a no-op that waits for something; a loaded CI machine can take seconds for the packing alone.
+            let stages = Set(third.jsonLines.compactMap { $0["stage"] as? String })
+            #expect(stages == ["pack"], "\(third)")
+            #expect(third.seconds < 20)
         }
     }
 
@@ -142,7 +145,10 @@ struct PublishTests {
             let url = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
             try "<h1>Interrupted</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
-            let templates = try fixture.brokenTemplates()
+            // The new version runs and answers 503, so the publish is still checking it when the signal comes. (A
+            // server that cannot start fails the check at once, and the signal could come after the publish had
+            // ended.)
+            let templates = try fixture.unansweringTemplates()
             let output = try TemporaryFile()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
@@ -151,12 +157,12 @@ struct PublishTests {
             process.standardOutput = output.handle
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var checking = false
-            for _ in 0..<600 where !checking {
-                checking = try output.contents().contains("\"stage\":\"check\"")
-                if !checking { try await Task.sleep(for: .milliseconds(50)) }
+            _ = try await BackgroundBerth.eventually(within: .seconds(120)) {
+                try output.contents().contains("\"stage\":\"check\"") || !process.isRunning
             }
-            #expect(checking, "the publish reached the check")
+            let progress = try output.contents()
+            #expect(progress.contains("\"stage\":\"check\"") && process.isRunning,
+                    "the publish reached the check and is still in it: \(progress)")
             kill(process.processIdentifier, signal)
             process.waitUntilExit()
             #expect(process.terminationStatus != 0)
@@ -195,7 +201,9 @@ struct PublishTests {
         try "hosts:\n  gone:\n    docker: \(endpoint)\n".write(toFile: inventory, atomically: true, encoding: .utf8)
         let outcome = try fixture.cli().run(["publish", "sites/hello", "--hosts", inventory, "--host", "gone"])
         #expect(outcome.status != 0)
-        #expect(outcome.seconds < 10)
+        // Well under the 60 s request timeout it must not wait out; a loaded CI machine can take seconds to start
+        // berth and pack the site.
+        #expect(outcome.seconds < 30)
         #expect(outcome.stderr.contains("Cannot reach the Docker daemon"), "\(outcome)")
         #expect(outcome.stderr.contains(endpoint.replacingOccurrences(of: "unix://", with: "")), "\(outcome)")
     }

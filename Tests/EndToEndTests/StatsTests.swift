@@ -45,7 +45,9 @@ struct StatsTests {
         try await PublishFixture.run { fixture in
             _ = try fixture.publishSites(["alpha", "beta"], memory: "80m")
             let follower = try BackgroundBerth(fixture.cli(), ["stats", "--user", fixture.user, "--json"])
-            let sampled = try await BackgroundBerth.eventually(within: .seconds(15)) {
+            // The deadlines only guard against a hang: Docker samples about once a second, but on a loaded machine
+            // starting berth and Docker's first samples can take much longer.
+            let sampled = try await BackgroundBerth.eventually(within: .seconds(60)) {
                 let sites = try follower.stdout().split(separator: "\n").compactMap {
                     (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["site"] as? String
                 }
@@ -56,7 +58,7 @@ struct StatsTests {
             #expect(status == 0, "\(follower.description)")
 
             let plain = try BackgroundBerth(fixture.cli(), ["stats", "--user", fixture.user])
-            let twoTables = try await BackgroundBerth.eventually(within: .seconds(15)) {
+            let twoTables = try await BackgroundBerth.eventually(within: .seconds(60)) {
                 try plain.stdout().components(separatedBy: "SITE ").count - 1 >= 2
             }
             #expect(twoTables, "off a terminal, a table per round: \(plain.description)")

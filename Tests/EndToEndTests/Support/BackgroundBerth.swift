@@ -44,8 +44,8 @@ final class BackgroundBerth {
     }
 
     /// Sends `signal` and waits for the process to end; its exit status, or nil if it is still running after
-    /// `timeout` (it is then killed).
-    func stop(with signal: Int32 = SIGINT, timeout: Duration = .seconds(10)) async throws -> Int32? {
+    /// `timeout` (it is then killed). The default only guards against a hang, on a machine that may be loaded.
+    func stop(with signal: Int32 = SIGINT, timeout: Duration = .seconds(30)) async throws -> Int32? {
         kill(process.processIdentifier, signal)
         guard try await Self.eventually(within: timeout, { !process.isRunning }) else {
             kill(process.processIdentifier, SIGKILL)

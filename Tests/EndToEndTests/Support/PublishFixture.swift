@@ -115,12 +115,27 @@ struct PublishFixture {
     /// A copy of berth's templates whose nginx configuration has a line nginx refuses (`this_is_not_a_directive`),
     /// for the `BERTH_TEMPLATES` of a publish whose new version must not start.
     func brokenTemplates() throws -> String {
+        try templates(changingNginxConfig: { $0 + "\nthis_is_not_a_directive on;\n" })
+    }
+
+    /// A copy of berth's templates whose nginx starts and runs but answers every request 503, for the
+    /// `BERTH_TEMPLATES` of a publish that must stay in its check until the check times out (or is interrupted).
+    func unansweringTemplates() throws -> String {
+        try templates(changingNginxConfig: {
+            $0.replacingOccurrences(of: "location / {\n", with: "location / {\n            return 503;\n")
+        })
+    }
+
+    /// A copy of berth's templates in a scratch directory, its nginx configuration changed by `change`.
+    private func templates(changingNginxConfig change: (String) -> String) throws -> String {
         let templates = NSTemporaryDirectory() + "/berth-e2e-templates-\(UUID().uuidString)"
         try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("templates").path,
                                          toPath: templates)
         let config = templates + "/nginx/nginx.conf.mustache"
-        let broken = try String(contentsOfFile: config, encoding: .utf8) + "\nthis_is_not_a_directive on;\n"
-        try broken.write(toFile: config, atomically: true, encoding: .utf8)
+        let original = try String(contentsOfFile: config, encoding: .utf8)
+        let changed = change(original)
+        guard changed != original else { throw FixtureError("the change left \(config) as it was") }
+        try changed.write(toFile: config, atomically: true, encoding: .utf8)
         return templates
     }
 

@@ -18,4 +18,22 @@ extension PublishFixture {
     static func request(_ url: String, marker: String) async throws {
         _ = try await get(url + marker)
     }
+
+    /// Waits until this user's site has logged a line holding `text`. nginx writes its access-log line after it has
+    /// answered, and Docker stamps and keeps the line later still, so a request that has returned may not be in
+    /// the site's log yet; on a loaded machine, not for a while.
+    func waitUntilLogged(site: String, containing text: String, within timeout: Duration = .seconds(60)) async throws {
+        let container = try #require(try await containers(site: site).first, "no container for \(site)")
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            var logged = false
+            for try await line in engine.containerLogs(container.id) where line.text.contains(text) { logged = true }
+            if logged { return }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("\(site) did not log \(text) within \(timeout)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
 }
