@@ -132,6 +132,12 @@ struct PublishTests {
             let containers = try await fixture.containers()
             #expect(containers.count == 1)
             #expect(containers.first?.state == "running")
+            // The broken build is gone, so it is not a version to keep or roll back to, and `latest` still names
+            // the version that serves.
+            let images = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
+            #expect(images.count == 1, "only the serving version's image is left: \(images.map(\.repoTags))")
+            #expect(images.first?.id == containers.first?.imageID)
+            #expect(images.first?.repoTags?.contains { $0.hasSuffix("/hello:latest") } == true)
         }
     }
 

@@ -110,48 +110,57 @@ public struct Publisher: Sendable {
         let image = "\(repository):\(version)"
         let labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
 
+        // An image this publish makes is removed again if the publish fails, so that a broken build never counts
+        // as a kept version; one that already existed (the same content published before) is left alone.
+        let madeImage = FailedImageCleanup(image: image, engines: [buildEngine] + (builder == nil ? [] : [engine]),
+                                           existedBefore: try await buildEngine.inspectImage(image) != nil)
+
         timer.start(.build, detail: builder.map { "\(image) on \($0.host.name)" } ?? image)
         let stream = plan.context.stream()
-        let buildOptions = BuildOptions(tags: [image, "\(repository):latest"], labels: labels)
-        for try await event in buildEngine.build(context: stream, options: buildOptions) {
-            switch event {
-            case .output(let text): events(.buildOutput(text))
-            case .progress(let progress): events(.progress(.build, progress))
-            case .built: break
-            }
-        }
-        // The digest labels the image; if the files changed between the two passes it would label other content.
-        guard stream.summary?.digest == summary.digest else {
-            throw PublishError.siteChangedDuringPublish(site: plan.sitePath)
-        }
-        timer.finish(.build)
-
-        if let registry {
-            timer.start(.push, detail: registry)
-            for tag in [version, "latest"] {
-                for try await event in buildEngine.push(repository: repository, tag: tag, registryAuth: registryAuth) {
-                    switch event {
-                    case .progress(let progress): events(.progress(.push, progress))
-                    case .pushed(_, let digest, _): events(.pushed(reference: "\(repository):\(tag)", digest: digest))
-                    }
+        // `latest` moves only once the new version serves (see `markLatest`).
+        let buildOptions = BuildOptions(tags: [image], labels: labels)
+        let containerID: String
+        let url: String
+        do {
+            for try await event in buildEngine.build(context: stream, options: buildOptions) {
+                switch event {
+                case .output(let text): events(.buildOutput(text))
+                case .progress(let progress): events(.progress(.build, progress))
+                case .built: break
                 }
             }
-            timer.finish(.push)
-        }
-
-        if builder != nil {
-            timer.start(.pull, detail: "\(image) to \(host.name)")
-            for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
-                if case .progress(let progress) = event { events(.progress(.pull, progress)) }
+            // The digest labels the image; if the files changed between the two passes it would label other content.
+            guard stream.summary?.digest == summary.digest else {
+                throw PublishError.siteChangedDuringPublish(site: plan.sitePath)
             }
-            timer.finish(.pull)
-        }
+            timer.finish(.build)
 
-        let replacement = Replacement(host: host, engine: engine, checkClient: checkClient, logger: logger,
-                                      identity: identity, existing: existing)
-        let (containerID, url) = try await replacement.run(
-            image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
-            checkTimeout: options.checkTimeout, timer: &timer)
+            if let registry {
+                timer.start(.push, detail: registry)
+                try await push(repository: repository, tag: version, from: buildEngine, registryAuth: registryAuth,
+                               events: events)
+                timer.finish(.push)
+            }
+
+            if builder != nil {
+                timer.start(.pull, detail: "\(image) to \(host.name)")
+                for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
+                    if case .progress(let progress) = event { events(.progress(.pull, progress)) }
+                }
+                timer.finish(.pull)
+            }
+
+            let replacement = Replacement(host: host, engine: engine, checkClient: checkClient, logger: logger,
+                                          identity: identity, existing: existing)
+            (containerID, url) = try await replacement.run(
+                image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
+                checkTimeout: options.checkTimeout, timer: &timer)
+        } catch {
+            await madeImage.remove()
+            throw error
+        }
+        await markLatest(image: image, repository: repository, registry: registry, buildEngine: buildEngine,
+                         registryAuth: registryAuth, events: events)
         let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
         return PublishResult(
             host: host.name, user: identity.user, site: identity.site, containerID: containerID,
@@ -204,6 +213,32 @@ public struct Publisher: Sendable {
         }
     }
 
+    private func push(repository: String, tag: String, from pusher: DockerEngine, registryAuth: String,
+                      events: EventHandler) async throws {
+        for try await event in pusher.push(repository: repository, tag: tag, registryAuth: registryAuth) {
+            switch event {
+            case .progress(let progress): events(.progress(.push, progress))
+            case .pushed(_, let digest, _): events(.pushed(reference: "\(repository):\(tag)", digest: digest))
+            }
+        }
+    }
+
+    /// Points `latest` at the version that now serves, on the hosts and in the registry. The site already serves,
+    /// so a failure here is a warning, not a failed publish.
+    private func markLatest(image: String, repository: String, registry: String?, buildEngine: DockerEngine,
+                            registryAuth: String, events: EventHandler) async {
+        do {
+            try await engine.tagImage(image, repository: repository, tag: "latest")
+            if builder != nil { try await buildEngine.tagImage(image, repository: repository, tag: "latest") }
+            if registry != nil {
+                try await push(repository: repository, tag: "latest", from: buildEngine, registryAuth: registryAuth,
+                               events: events)
+            }
+        } catch {
+            events(.warning("the new version serves, but \(repository):latest could not be moved to it: \(error)"))
+        }
+    }
+
     static func publishedPort(of container: ContainerInspect) -> Int? {
         let bindings = (container.hostConfig.portBindings ?? [:]).values.compactMap { $0 }.flatMap { $0 }
         return bindings.lazy.compactMap { $0.hostPort.flatMap(Int.init) }.first
@@ -244,5 +279,23 @@ struct StageTimer {
         seconds[stage.rawValue] = (value * 1000).rounded() / 1000
         logger.info("\(stage.rawValue) finished", metadata: ["seconds": "\(seconds[stage.rawValue] ?? 0)"])
         events(.stageFinished(stage, seconds: seconds[stage.rawValue] ?? 0))
+    }
+}
+
+/// The image a publish built, removed again when the publish fails.
+struct FailedImageCleanup: Sendable {
+    let image: String
+    let engines: [DockerEngine]
+    let existedBefore: Bool
+
+    /// Untags (and so deletes, when nothing else names it) the image on every engine that got it. Runs in a task of
+    /// its own so that a cancelled publish (Ctrl-C) cleans up too.
+    func remove() async {
+        guard !existedBefore else { return }
+        await Task {
+            for engine in engines {
+                _ = try? await engine.removeImage(image, force: false)
+            }
+        }.value
     }
 }
