@@ -27,12 +27,6 @@ struct PublishCommand: AsyncParsableCommand {
 
     @OptionGroup var hostOptions: HostOptions
 
-    @Option(help: "The site's name (default: the directory's name).")
-    var name: String?
-
-    @Option(help: "The site's owner (default: $BERTH_USER, else the login name).")
-    var user: String?
-
     @OptionGroup var image: ImageOptions
 
     @Option(help: "Memory limit, e.g. 64m, 512MiB, 1g (default: berth.yml's memory, else 64m).")
@@ -61,7 +55,7 @@ struct PublishCommand: AsyncParsableCommand {
     func validate() throws {
         guard !sites.isEmpty else { throw ValidationError("name at least one site directory") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        if sites.count > 1 && name != nil {
+        if sites.count > 1 && image.name != nil {
             throw ValidationError("--name names one site; leave it out when publishing several (each takes its directory's name)")
         }
         if let tag, !Self.isValidTag(tag) {
@@ -118,8 +112,8 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     func publishOptions(inventory: Inventory, environment: [String: String]) throws -> PublishOptions {
-        var options = PublishOptions(user: try user.map(Self.checkedName) ?? SiteIdentity.defaultUser(environment: environment))
-        options.siteName = try name.map(Self.checkedName)
+        var options = PublishOptions(user: try image.user.map(Self.checkedName) ?? SiteIdentity.defaultUser(environment: environment))
+        options.siteName = try image.name.map(Self.checkedName)
         options.server = image.server
         options.baseImage = image.baseImage
         options.memory = try memory.map { try MemoryLimit(parsing: $0) }

@@ -4,8 +4,15 @@ import Foundation
 
 extension ServerKind: ExpressibleByArgument {}
 
-/// How a site's image is made: shared by render, pack and publish.
+/// How a site's image is made: shared by render, pack and publish, so that render and pack show exactly what
+/// publish builds.
 struct ImageOptions: ParsableArguments {
+    @Option(help: "The site's name (default: the directory's name).")
+    var name: String?
+
+    @Option(help: "The site's owner (default: $BERTH_USER, else the login name).")
+    var user: String?
+
     @Option(help: "The web server: nginx or python (default: berth.yml's server, else nginx).")
     var server: ServerKind?
 
@@ -33,10 +40,13 @@ struct SiteOptions: ParsableArguments {
         -> (site: Site, server: ServerKind, context: BuildContext)
     {
         let site = try Site.load(path: self.site, dereference: dereference)
+        let identity = try site.identity(name: image.name,
+                                         user: image.user ?? SiteIdentity.defaultUser(environment: environment))
         let server = self.server ?? site.config.server ?? .nginx
         let templates = try TemplateSet.locate(environment: environment)
-        let image = server.baseImage(override: baseImage, environment: environment)
-        let files = try templates.render(server: server, values: site.templateValues(server: server, baseImage: image))
-        return (site, server, BuildContext(rootFiles: files, tree: site.tree))
+        let baseImage = server.baseImage(override: baseImage, environment: environment)
+        let context = try site.buildContext(templates: templates, identity: identity, server: server,
+                                            baseImage: baseImage)
+        return (site, server, context)
     }
 }

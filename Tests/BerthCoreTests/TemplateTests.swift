@@ -28,7 +28,8 @@ struct TemplateTests {
     @Test("renders the golden files", arguments: cases)
     func golden(_ testCase: Case) throws {
         let values = TemplateValues(baseImage: testCase.server.defaultBaseImage, port: 8080,
-                                    user: testCase.server.runAsUser, spa: testCase.spa, errorPage: testCase.errorPage)
+                                    user: testCase.server.runAsUser, spa: testCase.spa, errorPage: testCase.errorPage,
+                                    imageLabels: SiteIdentity(user: "ann", site: "blog").imageLabels(server: testCase.server))
         let files = try Self.templates.render(server: testCase.server, values: values)
         #expect(files.first?.name == "Dockerfile")
         let rendered = files.map { "=== \($0.name)\n\($0.contents)" }.joined(separator: "\n")
@@ -44,7 +45,8 @@ struct TemplateTests {
 
     @Test("the nginx configuration holds the hardening the issue asks for")
     func nginxHardening() throws {
-        let values = TemplateValues(baseImage: "x", port: 8080, user: "101:101", spa: false, errorPage: "404.html")
+        let values = TemplateValues(baseImage: "x", port: 8080, user: "101:101", spa: false, errorPage: "404.html",
+                                    imageLabels: SiteIdentity(user: "ann", site: "blog").imageLabels(server: .nginx))
         let files = try Self.templates.render(server: .nginx, values: values)
         let config = try #require(files.first { $0.name == "nginx.conf" }).contents
         for line in ["pid /tmp/nginx.pid;", "listen 8080", "server_tokens off;", "gzip on;",
@@ -53,14 +55,15 @@ struct TemplateTests {
         }
         let dockerfile = try #require(files.first).contents
         #expect(dockerfile.contains("USER 101:101"))
-        #expect(dockerfile.contains("FROM x\n"))
+        #expect(dockerfile.contains("FROM x\nLABEL berth.server=\"nginx\" berth.site=\"blog\" berth.user=\"ann\"\n"),
+                "the labels that never change are one step, right after FROM, so that it is cached")
     }
 
     @Test("a template naming a value berth does not provide fails instead of rendering empty text")
     func missingValue() throws {
         let directory = try TemporarySite()
         try directory.write("nginx/Dockerfile.mustache", "{{%CONTENT_TYPE: TEXT}}\nFROM {{baseImage}}\nRUN {{colour}}\n")
-        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil)
+        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil, imageLabels: [:])
         #expect(throws: TemplateError.missingValues(template: "nginx/Dockerfile.mustache", names: ["colour"])) {
             try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
         }
@@ -70,7 +73,7 @@ struct TemplateTests {
     func plainTextPragma() throws {
         let directory = try TemporarySite()
         try directory.write("nginx/Dockerfile.mustache", "FROM {{baseImage}}\nRUN a && b\n")
-        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil)
+        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil, imageLabels: [:])
         #expect(throws: TemplateError.self) {
             try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
         }
@@ -85,7 +88,7 @@ struct TemplateTests {
     func missingPartial() throws {
         let directory = try TemporarySite()
         try directory.write("nginx/Dockerfile.mustache", "{{%CONTENT_TYPE: TEXT}}\n{{> _nowhere }}\n")
-        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil)
+        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil, imageLabels: [:])
         #expect(throws: TemplateError.missingPartial(template: "nginx/Dockerfile.mustache", partial: "_nowhere")) {
             try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
         }

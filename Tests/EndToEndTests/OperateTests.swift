@@ -1,5 +1,6 @@
 import BerthCore
 import Foundation
+import NIOCore
 import Testing
 
 /// `berth sites`, `stop`, `start`, `rm`, `versions`, `rollback` and publish's version retention, end to end.
@@ -230,11 +231,20 @@ struct OperateTests {
             let good = try Self.publish(fixture, site, ["--tag", "good"])
             let url = try #require(good["url"] as? String)
             try Self.write("Broken", to: site)
-            // A failed publish leaves its image behind: a kept version that does not serve.
-            let failed = try fixture.cli(["BERTH_TEMPLATES": try fixture.brokenTemplates()]).run([
-                "publish", site, "--user", fixture.user, "--tag", "broken", "--check-timeout", "5",
+            // A kept version that does not serve (a failed publish removes its image, so one is built here from
+            // what pack makes with a broken server configuration, labelled as publish labels a version).
+            let tarPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(fixture.user)-broken.tar")
+            defer { try? FileManager.default.removeItem(at: tarPath) }
+            let packed = try fixture.cli(["BERTH_TEMPLATES": try fixture.brokenTemplates()]).run([
+                "pack", site, "--user", fixture.user, "-o", tarPath.path, "--json",
             ])
-            #expect(failed.status == 1, "\(failed)")
+            let digest = try #require(packed.jsonLines.first?["digest"] as? String, "\(packed)")
+            let tar = ByteBuffer(bytes: try Data(contentsOf: tarPath))
+            let context = AsyncStream<ByteBuffer> { $0.yield(tar); $0.finish() }
+            let build = fixture.engine.build(context: context, options: BuildOptions(
+                tags: ["\(fixture.user)/hello:broken"],
+                labels: [BerthLabel.digest: digest, BerthLabel.version: "broken"]))
+            for try await _ in build {}
 
             let rollback = try fixture.cli().run([
                 "rollback", "hello", "--user", fixture.user, "--to", "broken", "--check-timeout", "5",

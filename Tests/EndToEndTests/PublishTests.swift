@@ -35,6 +35,14 @@ struct PublishTests {
             #expect(container.config.user == "101:101")
             #expect(container.hostConfig.restartPolicy?.name == "unless-stopped")
             #expect(container.labels[BerthLabel.digest] == result["digest"] as? String)
+            let image = try #require(try await fixture.engine.inspectImage(container.image))
+            #expect(image.labels[BerthLabel.user] == fixture.user && image.labels[BerthLabel.site] == "hello")
+            #expect(image.labels[BerthLabel.server] == "nginx")
+            #expect(image.labels[BerthLabel.digest] == result["digest"] as? String)
+
+            // pack, as the same user, shows exactly the context that was built.
+            let packed = try fixture.cli().run(["pack", "sites/hello", "--user", fixture.user, "-o", "/dev/null", "--json"])
+            #expect(packed.jsonLines.first?["digest"] as? String == result["digest"] as? String, "\(packed)")
 
             let version = try #require(result["version"] as? String)
             let tags = try await fixture.registryTags("\(fixture.user)/hello")

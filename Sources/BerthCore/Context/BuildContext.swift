@@ -9,7 +9,10 @@ public struct ContextSummary: Sendable, Equatable, Codable {
     public var byteCount: Int64
 
     /// A short form of the digest, used as the image's version tag.
-    public var version: String {
+    public var version: String { Self.version(ofDigest: digest) }
+
+    /// The version tag of a digest: its first 12 hex digits.
+    public static func version(ofDigest digest: String) -> String {
         String(digest.dropFirst("sha256:".count).prefix(12))
     }
 }

@@ -79,7 +79,7 @@ public struct PublishJob: Sendable {
     func chooseHost(for sitePath: String) async throws -> DockerHost {
         guard hostName == Self.automaticHost else { return try inventory.defaultHost(named: hostName) }
         let site = try Site.load(path: sitePath, dereference: options.dereference)
-        let identity = try Publisher.identity(site: site, options: options)
+        let identity = try site.identity(name: options.siteName, user: options.user)
         let memory = options.memory ?? site.config.memory ?? .defaultLimit
         return try await ledger.place(identity, memory: memory, among: inventory.hosts)
     }

@@ -46,13 +46,13 @@ public struct Publisher: Sendable {
         // Everything that can be wrong with the input is found before the engine is touched.
         timer.start(.pack, detail: sitePath)
         let site = try Site.load(path: sitePath, dereference: options.dereference)
-        let identity = try Self.identity(site: site, options: options)
+        let identity = try site.identity(name: options.siteName, user: options.user)
         let server = options.server ?? site.config.server ?? .nginx
         let memory = options.memory ?? site.config.memory ?? .defaultLimit
         let portRequest = options.port ?? site.config.port.map(PortRequest.fixed) ?? .auto
         let baseImage = server.baseImage(override: options.baseImage, environment: environment)
-        let files = try templates.render(server: server, values: site.templateValues(server: server, baseImage: baseImage))
-        let context = BuildContext(rootFiles: files, tree: site.tree)
+        let context = try site.buildContext(templates: templates, identity: identity, server: server,
+                                            baseImage: baseImage)
         let summary = try await context.summary()
         timer.finish(.pack)
 
@@ -109,6 +109,10 @@ public struct Publisher: Sendable {
         let version = options.tag ?? summary.version
         let image = "\(repository):\(version)"
         let labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
+        // The Dockerfile carries the labels that do not change; the build adds the digest, and the version only when
+        // `--tag` named one (else it is read from the digest), since the classic builder makes a step of each.
+        var buildLabels = [BerthLabel.digest: summary.digest]
+        if version != summary.version { buildLabels[BerthLabel.version] = version }
 
         // An image this publish makes is removed again if the publish fails, so that a broken build never counts
         // as a kept version; one that already existed (the same content published before) is left alone.
@@ -118,7 +122,7 @@ public struct Publisher: Sendable {
         timer.start(.build, detail: builder.map { "\(image) on \($0.host.name)" } ?? image)
         let stream = plan.context.stream()
         // `latest` moves only once the new version serves (see `markLatest`).
-        let buildOptions = BuildOptions(tags: [image], labels: labels)
+        let buildOptions = BuildOptions(tags: [image], labels: buildLabels)
         let containerID: String
         let url: String
         do {
@@ -166,19 +170,6 @@ public struct Publisher: Sendable {
             host: host.name, user: identity.user, site: identity.site, containerID: containerID,
             containerName: identity.containerName, image: image, digest: summary.digest, version: version, url: url,
             memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds, removedVersions: removedVersions)
-    }
-
-    static func identity(site: Site, options: PublishOptions) throws -> SiteIdentity {
-        let name = options.siteName ?? site.defaultName
-        guard SiteName.isValid(name) else {
-            throw PublishError.invalidOption(
-                "site name '\(name)' may hold only lower-case letters, digits and dashes (at most 63)")
-        }
-        guard SiteName.isValid(options.user) else {
-            throw PublishError.invalidOption(
-                "user '\(options.user)' may hold only lower-case letters, digits and dashes (at most 63)")
-        }
-        return SiteIdentity(user: options.user, site: name)
     }
 
     /// The site's current container, if any. A container of that name that is not this site's is never touched.

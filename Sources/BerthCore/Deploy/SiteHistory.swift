@@ -116,7 +116,8 @@ extension SiteLocator {
             let labels = image.labels ?? [:]
             let current = image.id == container?.summary.imageID
             return SiteVersion(
-                version: labels[BerthLabel.version] ?? String(image.id.drop { $0 != ":" }.dropFirst().prefix(12)),
+                version: labels[BerthLabel.version] ?? labels[BerthLabel.digest].map(ContextSummary.version(ofDigest:))
+                    ?? String(image.id.drop { $0 != ":" }.dropFirst().prefix(12)),
                 imageID: image.id, digest: labels[BerthLabel.digest], server: labels[BerthLabel.server],
                 created: Date(timeIntervalSince1970: TimeInterval(image.created)), size: image.size,
                 tags: (image.repoTags ?? []).filter { $0 != "<none>:<none>" },

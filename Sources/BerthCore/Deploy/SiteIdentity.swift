@@ -33,12 +33,18 @@ public struct SiteIdentity: Sendable, Hashable, CustomStringConvertible {
         [BerthLabel.site: site, BerthLabel.user: user]
     }
 
-    /// The labels of this site's image and container at one version.
-    public func labels(digest: String?, version: String, server: ServerKind) -> [String: String] {
+    /// The labels the site's Dockerfile gives its image: the same for every version.
+    public func imageLabels(server: ServerKind) -> [String: String] {
         var labels = self.labels
+        labels[BerthLabel.server] = server.rawValue
+        return labels
+    }
+
+    /// The labels of this site's container at one version.
+    public func labels(digest: String?, version: String, server: ServerKind) -> [String: String] {
+        var labels = imageLabels(server: server)
         labels[BerthLabel.digest] = digest
         labels[BerthLabel.version] = version
-        labels[BerthLabel.server] = server.rawValue
         return labels
     }
 

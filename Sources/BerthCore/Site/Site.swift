@@ -43,9 +43,31 @@ public struct Site: Sendable {
     }
 
     /// The values the templates are rendered with for this site.
-    public func templateValues(server: ServerKind, baseImage: String) -> TemplateValues {
+    public func templateValues(server: ServerKind, baseImage: String, identity: SiteIdentity) -> TemplateValues {
         TemplateValues(baseImage: baseImage, port: server.containerPort, user: server.runAsUser,
-                       spa: config.spa, errorPage: errorPage)
+                       spa: config.spa, errorPage: errorPage, imageLabels: identity.imageLabels(server: server))
+    }
+
+    /// The build context `publish` sends for this site as `identity`: the rendered Dockerfile and server
+    /// configuration, and the site's files.
+    public func buildContext(templates: TemplateSet, identity: SiteIdentity, server: ServerKind,
+                             baseImage: String) throws -> BuildContext {
+        let values = templateValues(server: server, baseImage: baseImage, identity: identity)
+        return BuildContext(rootFiles: try templates.render(server: server, values: values), tree: tree)
+    }
+
+    /// Who publishes the site under which name: `name`, else the directory's name, for `user`.
+    public func identity(name: String?, user: String) throws(PublishError) -> SiteIdentity {
+        let name = name ?? defaultName
+        guard SiteName.isValid(name) else {
+            throw PublishError.invalidOption(
+                "site name '\(name)' may hold only lower-case letters, digits and dashes (at most 63)")
+        }
+        guard SiteName.isValid(user) else {
+            throw PublishError.invalidOption(
+                "user '\(user)' may hold only lower-case letters, digits and dashes (at most 63)")
+        }
+        return SiteIdentity(user: user, site: name)
     }
 
     private static func readOptionalFile(_ path: String) throws -> String? {

@@ -20,18 +20,32 @@ public struct TemplateValues: Sendable, Equatable {
     public var spa: Bool
     /// Path of the error page inside the site, if any.
     public var errorPage: String?
+    /// Labels written into the Dockerfile (one `LABEL` step, cached across publishes of the site), rather than
+    /// passed to the build, where the classic builder adds a step, and a container, for each.
+    public var imageLabels: [String: String]
 
-    public init(baseImage: String, port: Int, user: String, spa: Bool, errorPage: String?) {
+    public init(baseImage: String, port: Int, user: String, spa: Bool, errorPage: String?,
+                imageLabels: [String: String]) {
         self.baseImage = baseImage
         self.port = port
         self.user = user
         self.spa = spa
         self.errorPage = errorPage
+        self.imageLabels = imageLabels
+    }
+
+    /// `key="value" …`, sorted by key, for a Dockerfile `LABEL` instruction.
+    var labelInstructionArguments: String {
+        imageLabels.sorted { $0.key < $1.key }.map { key, value in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\(key)=\"\(escaped)\""
+        }.joined(separator: " ")
     }
 
     var mustacheContext: [String: Any] {
         var context: [String: Any] = [
             "baseImage": baseImage,
+            "imageLabels": labelInstructionArguments,
             "port": port,
             "user": user,
             "spa": spa,
