@@ -8,6 +8,6 @@ enum ExitStatus {
     static let failure = ExitCode.failure
     /// The command line was wrong (ArgumentParser's own status).
     static let usage = ExitCode.validationFailure
-    /// Another publish or rollback of the same site holds its lock; try again later.
+    /// Another publish, rollback or rm of the same site holds its lock; try again later.
     static let lockBusy = ExitCode(75)
 }

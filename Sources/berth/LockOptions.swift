@@ -1,9 +1,9 @@
 import ArgumentParser
 
-/// `--lock-wait`, for the commands that replace a site's container (publish, rollback).
+/// `--lock-wait`, for the commands that replace or remove a site's container (publish, rollback, rm).
 struct LockOptions: ParsableArguments {
     @Option(name: .customLong("lock-wait"),
-            help: "Seconds to wait for another publish or rollback of the same site to finish.")
+            help: "Seconds to wait for another publish, rollback or rm of the same site to finish.")
     var seconds: Int = 120
 
     func validate() throws {

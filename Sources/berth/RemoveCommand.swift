@@ -16,6 +16,8 @@ struct RemoveCommand: AsyncParsableCommand {
     @Flag(help: "Also remove the site's images on the host (every kept version).")
     var images = false
 
+    @OptionGroup var lock: LockOptions
+
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
@@ -23,7 +25,8 @@ struct RemoveCommand: AsyncParsableCommand {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let control = try target.control()
-            let removal = try await control.remove(site: target.site, user: target.user, removeImages: images)
+            let removal = try await control.remove(site: target.site, user: target.user, removeImages: images,
+                                                lockWait: lock.duration)
             if json {
                 try Console.jsonLine(encoding: removal)
                 return

@@ -40,9 +40,27 @@ struct DeployLockTests {
                 try cli.run(["publish", "sites/hello", "--user", fixture.user, "--lock-wait", "1"])
             }
             #expect(outcome.status == 75, "\(outcome)")
-            #expect(outcome.stderr.contains("another publish or rollback of \(fixture.user)/hello is under way"))
+            #expect(outcome.stderr.contains("another publish, rollback or rm of \(fixture.user)/hello is under way"))
             #expect(outcome.stderr.contains("pid \(getpid())"), "the holder is named: \(outcome)")
             #expect(try await fixture.containers().isEmpty, "nothing was started")
+        }
+    }
+
+    @Test("rm waits for a publish under way: with the lock held it fails with exit status 75 and removes nothing")
+    func removeWaitsForTheLock() async throws {
+        try await PublishFixture.run { fixture in
+            let published = try fixture.cli().run(["publish", "sites/hello", "--user", fixture.user])
+            #expect(published.status == 0, "\(published)")
+            let lock = DeployLock(engine: fixture.engine, identity: SiteIdentity(user: fixture.user, site: "hello"))
+            let cli = fixture.cli()
+            let outcome = try await lock.withLock(wait: .seconds(5)) {
+                try cli.run(["rm", "hello", "--user", fixture.user, "--images", "--lock-wait", "1"])
+            }
+            #expect(outcome.status == 75, "\(outcome)")
+            #expect(try await fixture.containers().count == 1, "the site's container is still there")
+            let removed = try fixture.cli().run(["rm", "hello", "--user", fixture.user, "--images"])
+            #expect(removed.status == 0, "once the lock is free, rm goes ahead: \(removed)")
+            #expect(try await fixture.containers().isEmpty)
         }
     }
 

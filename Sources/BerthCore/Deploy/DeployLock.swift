@@ -174,7 +174,7 @@ public enum DeployLockError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .busy(let site, let holder, let waited):
-            return "another publish or rollback of \(site) is under way (held by \(holder)); waited \(waited) s. "
+            return "another publish, rollback or rm of \(site) is under way (held by \(holder)); waited \(waited) s. "
                 + "Try again when it has finished, or wait longer with --lock-wait"
         case .foreignContainer(let name):
             return "a container named \(name) exists but is not a berth lock; remove or rename it"

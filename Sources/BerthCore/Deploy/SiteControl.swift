@@ -70,26 +70,27 @@ public struct SiteControl: Sendable {
 
     /// Removes the site's container and, with `removeImages`, the images of all its versions. With
     /// `removeImages`, a site whose container is already gone is found by its images.
-    public func remove(site: String, user: String?, removeImages: Bool) async throws -> SiteRemoval {
-        let identity: SiteIdentity
-        let container: SiteContainer?
-        var versions: [SiteVersion] = []
-        if removeImages {
-            let history = try await locator.history(site: site, user: user)
-            (identity, container, versions) = (history.identity, history.container, history.versions)
-        } else {
-            let found = try await locator.container(site: site, user: user)
-            (identity, container) = (found.identity, found)
+    /// Removes the site's container and, with `removeImages`, its versions' images. Takes the site's deploy lock
+    /// (waiting at most `lockWait`), so a publish or rollback under way is never cut off halfway.
+    public func remove(site: String, user: String?, removeImages: Bool,
+                       lockWait: Duration = .seconds(120)) async throws -> SiteRemoval {
+        let identity = removeImages
+            ? try await locator.history(site: site, user: user).identity
+            : try await locator.container(site: site, user: user).identity
+        return try await DeployLock(engine: engine, identity: identity).withLock(wait: lockWait) {
+            // Read again under the lock: a publish that held it may have replaced the container or added a version.
+            let container = try await locator.containers(user: identity.user, site: identity.site).first
+            let versions = removeImages ? try await locator.history(of: identity).versions : []
+            if let container {
+                try await engine.removeContainer(container.id, force: true)
+            }
+            let (removed, failures) = await deleteImages(of: versions)
+            guard failures.isEmpty else {
+                throw SiteOperationError.imagesNotRemoved(identity, host: host.name, failures: failures)
+            }
+            return SiteRemoval(host: host.name, user: identity.user, site: identity.site, containerID: container?.id,
+                               containerName: identity.containerName, removedVersions: removed.map(\.version))
         }
-        if let container {
-            try await engine.removeContainer(container.id, force: true)
-        }
-        let (removed, failures) = await deleteImages(of: versions)
-        guard failures.isEmpty else {
-            throw SiteOperationError.imagesNotRemoved(identity, host: host.name, failures: failures)
-        }
-        return SiteRemoval(host: host.name, user: identity.user, site: identity.site, containerID: container?.id,
-                           containerName: identity.containerName, removedVersions: removed.map(\.version))
     }
 
     /// Removes the images of the site's versions beyond the newest `keep`, never the one its container uses.
