@@ -22,6 +22,7 @@ struct Replacement {
         timer.start(.run, detail: host.name)
         let name = existing == nil ? identity.containerName : stagingName
         try await removeLeftover(named: stagingName)
+        try await SiteNetwork(engine: engine).ensure()
         let ports = try await candidatePorts(portRequest)
         let previousWasRunning = existing?.state.running ?? false
         if let existing, previousWasRunning {

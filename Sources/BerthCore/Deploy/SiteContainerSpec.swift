@@ -1,5 +1,6 @@
 /// The hardened container a site runs in: non-root, read-only root filesystem with a small tmpfs /tmp, no
-/// capabilities, no privilege escalation, bounded processes, memory without swap, restarted unless stopped.
+/// capabilities, no privilege escalation, bounded processes, memory without swap, restarted unless stopped, on the
+/// network where containers cannot reach one another (`SiteNetwork`).
 public enum SiteContainerSpec {
     public static let pidsLimit: Int64 = 128
     public static let tmpfsOptions = "rw,noexec,nosuid,nodev,size=16m"
@@ -21,7 +22,8 @@ public enum SiteContainerSpec {
                 tmpfs: ["/tmp": tmpfsOptions],
                 capDrop: ["ALL"],
                 securityOpt: ["no-new-privileges"],
-                pidsLimit: pidsLimit
+                pidsLimit: pidsLimit,
+                networkMode: SiteNetwork.name
             )
         )
     }

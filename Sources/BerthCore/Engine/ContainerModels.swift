@@ -154,6 +154,8 @@ public struct HostConfig: Encodable, Sendable, Equatable {
     public var capAdd: [String]?
     public var securityOpt: [String]?
     public var pidsLimit: Int64?
+    /// The network the container joins (`bridge` when nil).
+    public var networkMode: String?
 
     public init(
         portBindings: [String: [PortBinding]] = [:],
@@ -166,7 +168,8 @@ public struct HostConfig: Encodable, Sendable, Equatable {
         capDrop: [String]? = nil,
         capAdd: [String]? = nil,
         securityOpt: [String]? = nil,
-        pidsLimit: Int64? = nil
+        pidsLimit: Int64? = nil,
+        networkMode: String? = nil
     ) {
         self.portBindings = portBindings
         self.memory = memory
@@ -179,9 +182,11 @@ public struct HostConfig: Encodable, Sendable, Equatable {
         self.capAdd = capAdd
         self.securityOpt = securityOpt
         self.pidsLimit = pidsLimit
+        self.networkMode = networkMode
     }
 
     enum CodingKeys: String, CodingKey {
+        case networkMode = "NetworkMode"
         case portBindings = "PortBindings"
         case memory = "Memory"
         case memorySwap = "MemorySwap"
@@ -208,6 +213,7 @@ public struct HostConfig: Encodable, Sendable, Equatable {
         try container.encodeIfPresent(capAdd, forKey: .capAdd)
         try container.encodeIfPresent(securityOpt, forKey: .securityOpt)
         try container.encodeIfPresent(pidsLimit, forKey: .pidsLimit)
+        try container.encodeIfPresent(networkMode, forKey: .networkMode)
     }
 }
 
@@ -265,8 +271,10 @@ public struct ContainerInspect: Decodable, Sendable, Equatable {
         public var readonlyRootfs: Bool?
         public var restartPolicy: RestartPolicy?
         public var portBindings: [String: [PortBinding]?]?
+        public var networkMode: String?
 
         enum CodingKeys: String, CodingKey {
+            case networkMode = "NetworkMode"
             case memory = "Memory"
             case memorySwap = "MemorySwap"
             case nanoCPUs = "NanoCpus"
@@ -277,11 +285,22 @@ public struct ContainerInspect: Decodable, Sendable, Equatable {
     }
 
     public struct NetworkSettings: Decodable, Sendable, Equatable {
+        public struct Endpoint: Decodable, Sendable, Equatable {
+            public var ipAddress: String?
+
+            enum CodingKeys: String, CodingKey {
+                case ipAddress = "IPAddress"
+            }
+        }
+
         /// Container port (`80/tcp`) to where it is published; nil for a port exposed but not published.
         public var ports: [String: [PortBinding]?]?
+        /// The networks the container is on, by name.
+        public var networks: [String: Endpoint]?
 
         enum CodingKeys: String, CodingKey {
             case ports = "Ports"
+            case networks = "Networks"
         }
     }
 

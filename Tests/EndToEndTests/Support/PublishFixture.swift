@@ -96,6 +96,38 @@ struct PublishFixture {
         return id
     }
 
+    /// Runs a container of this test's user on `network` that tries a TCP connection to `address:port` and
+    /// returns what happened: `connected`, `timeout`, `refused` or `error …`.
+    func probeConnection(to address: String, port: Int, network: String) async throws -> String {
+        let script = """
+            import socket
+            try:
+                socket.create_connection(("\(address)", \(port)), timeout=5).close()
+                print("connected")
+            except socket.timeout:
+                print("timeout")
+            except ConnectionRefusedError:
+                print("refused")
+            except Exception as error:
+                print("error", error)
+            """
+        let id = try await engine.createContainer(
+            name: "probe-\(user)-\(UUID().uuidString.prefix(8).lowercased())",
+            config: ContainerCreate(image: nginxImage, labels: [BerthLabel.user: user],
+                                    command: ["python3", "-c", script],
+                                    hostConfig: HostConfig(networkMode: network)))
+        try await engine.startContainer(id)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await engine.inspectContainer(id)?.state.running == true, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        var output: [String] = []
+        for try await line in engine.containerLogs(id, tail: nil, follow: false, since: nil, timestamps: false) {
+            output.append(line.text)
+        }
+        return output.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     func containers(site: String? = nil) async throws -> [ContainerSummary] {
         var filter = ["\(BerthLabel.user)=\(user)"]
         if let site { filter.append("\(BerthLabel.site)=\(site)") }
