@@ -87,16 +87,7 @@ extension DockerEngine {
 
     /// The container's details, or nil when there is no such container.
     public func inspectContainer(_ id: String) async throws -> ContainerInspect? {
-        do {
-            return try await getJSON(
-                ContainerInspect.self,
-                path: Self.containerPath(id, "/json"),
-                operation: "inspect the container \(id)",
-                notFound: "container \(id)"
-            )
-        } catch EngineError.notFound {
-            return nil
-        }
+        try await inspect(ContainerInspect.self, path: Self.containerPath(id, "/json"), what: "container \(id)")
     }
 
     /// Containers carrying all the given labels (`key` or `key=value`); stopped ones too when `all`.

@@ -93,16 +93,8 @@ extension DockerEngine {
 
     /// The image's details, or nil when the daemon has no such image.
     public func inspectImage(_ image: String) async throws -> ImageInspect? {
-        do {
-            return try await getJSON(
-                ImageInspect.self,
-                path: "/images/\(EngineQuery.percentEncodePath(image))/json",
-                operation: "inspect the image \(image)",
-                notFound: "image \(image)"
-            )
-        } catch EngineError.notFound {
-            return nil
-        }
+        try await inspect(ImageInspect.self, path: "/images/\(EngineQuery.percentEncodePath(image))/json",
+                          what: "image \(image)")
     }
 
     /// Removes an image (or one of its tags). Fails with `.notFound` when there is no such image and with

@@ -63,16 +63,8 @@ struct NetworkCreated: Decodable, Sendable {
 extension DockerEngine {
     /// The network named `name`, or nil when there is none.
     public func inspectNetwork(_ name: String) async throws -> NetworkInspect? {
-        do {
-            return try await getJSON(
-                NetworkInspect.self,
-                path: "/networks/\(EngineQuery.percentEncodePath(name))",
-                operation: "inspect the network \(name)",
-                notFound: "network \(name)"
-            )
-        } catch EngineError.notFound {
-            return nil
-        }
+        try await inspect(NetworkInspect.self, path: "/networks/\(EngineQuery.percentEncodePath(name))",
+                          what: "network \(name)")
     }
 
     /// Creates a network and returns its ID; a name already in use fails with `.conflict`.

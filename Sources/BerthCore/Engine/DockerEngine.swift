@@ -260,6 +260,15 @@ public final class DockerEngine: Sendable {
         )
     }
 
+    /// `GET` of one thing's details (`/containers/ID/json`, …), or nil when the daemon has no such thing.
+    func inspect<Value: Decodable & Sendable>(_ type: Value.Type, path: String, what: String) async throws -> Value? {
+        do {
+            return try await getJSON(type, path: path, operation: "inspect the \(what)", notFound: what)
+        } catch EngineError.notFound {
+            return nil
+        }
+    }
+
     /// Sends a request whose answer carries nothing berth needs, checks its status and drains the body.
     func send(
         _ request: EngineRequest,
