@@ -10,8 +10,7 @@ struct HostsCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("hosts"), help: "The hosts inventory (default: $BERTH_HOSTS, else ./hosts.yml).")
-    var inventoryPath: String?
+    @OptionGroup var inventoryOptions: InventoryOptions
 
     @Flag(help: "Print one JSON object per host.")
     var json = false
@@ -19,7 +18,7 @@ struct HostsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let inventory = try Inventory.load(explicitPath: inventoryPath, environment: ProcessInfo.processInfo.environment)
+            let inventory = try inventoryOptions.inventory()
             let statuses = await withTaskGroup(of: (Int, HostStatus).self) { group in
                 for (index, host) in inventory.hosts.enumerated() {
                     group.addTask {

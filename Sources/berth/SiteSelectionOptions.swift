@@ -5,9 +5,7 @@ import Foundation
 /// `--hosts FILE`, `--host NAME` or `--all-hosts`, and `--user USER`: where to look for sites that are already
 /// published, and whose, for the commands that act on them.
 struct SiteSelectionOptions: ParsableArguments {
-    @Option(name: .customLong("hosts"), help: "The hosts inventory (default: $BERTH_HOSTS, else ./hosts.yml).",
-            completion: .file(extensions: ["yml", "yaml"]))
-    var inventoryPath: String?
+    @OptionGroup var inventoryOptions: InventoryOptions
 
     @Option(help: "The host to look on, by its name in the inventory (default: the only host, or 'local').")
     var host: String?
@@ -28,13 +26,14 @@ struct SiteSelectionOptions: ParsableArguments {
     }
 
     func hosts(environment: [String: String]) throws -> [DockerHost] {
-        let inventory = try Inventory.load(explicitPath: inventoryPath, environment: environment)
+        let inventory = try inventoryOptions.inventory(environment: environment)
         if allHosts { return inventory.hosts }
-        if let host { return [try inventory.host(named: host)] }
-        if inventory.hosts.count == 1, let only = inventory.hosts.first { return [only] }
-        if let local = inventory.hosts.first(where: { $0.name == "local" }) { return [local] }
-        throw CommandError("name a host with --host, or pass --all-hosts; the inventory has "
-            + inventory.hosts.map(\.name).joined(separator: ", "))
+        do {
+            return [try inventory.defaultHost(named: host)]
+        } catch .hostNotNamed(let known) {
+            throw CommandError("name a host with --host, or pass --all-hosts; the inventory has "
+                + known.joined(separator: ", "))
+        }
     }
 
     func selection(siteNames: [String], runningOnly: Bool,
