@@ -11,29 +11,16 @@ struct SitesCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @OptionGroup var hostOptions: HostOptions
-
-    @Flag(name: .customLong("all-hosts"), help: "List the sites of every host in the inventory.")
-    var allHosts = false
-
-    @Option(help: "Only this user's sites.")
-    var user: String?
+    @OptionGroup var selection: SiteSelectionOptions
 
     @Flag(help: "Print one JSON object per site (or per host that could not be asked).")
     var json = false
 
-    func validate() throws {
-        if allHosts && hostOptions.host != nil {
-            throw ValidationError("--host and --all-hosts exclude each other; give one")
-        }
-    }
-
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let inventory = try hostOptions.inventory(environment: ProcessInfo.processInfo.environment)
-            let hosts = allHosts ? inventory.hosts : [try hostOptions.selectedHost(in: inventory)]
-            let lists = await HostSiteList.gather(from: hosts, user: user) { host in
+            let hosts = try selection.hosts(environment: ProcessInfo.processInfo.environment)
+            let lists = await HostSiteList.gather(from: hosts, user: selection.user) { host in
                 DockerEngine(endpoint: host.endpoint, requestTimeout: .seconds(10))
             }
             if json {
