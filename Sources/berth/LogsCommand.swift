@@ -10,7 +10,9 @@ struct LogsCommand: AsyncParsableCommand {
             Each line starts with its site (user/site, with @host when several hosts are searched), then | for \
             the container's standard output or ! for its standard error. Lines of several sites are ordered by \
             Docker's timestamps; with --follow, a line is held half a second so that a line stamped earlier can \
-            still go before it. Ctrl-C ends --follow; berth then writes what it holds and exits 0.
+            still go before it. --follow goes on across a publish or rollback (the new container's lines follow \
+            under the same site) and, with --all, takes in sites published after it started. Ctrl-C ends \
+            --follow; berth then writes what it holds and exits 0.
             """
     )
 
@@ -70,17 +72,20 @@ struct LogsCommand: AsyncParsableCommand {
             var failures = 0
             let sites = try await self.selection.locate(selection, failures: &failures)
             let options = SiteLogOptions(tail: tail, since: try since.map { try LogSince(parsing: $0) }, follow: follow)
-            let reader = SiteLogReader(sites: sites, options: options)
+            let reader = SiteLogReader(sites: sites, options: options, selection: selection)
             let format = LogLineFormat(
                 json: json, timestamps: timestamps, showingHost: selection.spansHosts,
                 labelWidth: sites.map { $0.label(showingHost: selection.spansHosts).count }.max() ?? 0)
             let (output, follow) = (self.output, self.follow)
             let streamFailures = try await Interruption.cancellingOnSignal {
                 let destination = try LineOutput(appendingTo: output)
+                var format = format
                 var failures = 0
                 try await reader.read { event in
                     switch event {
                     case .value(let line):
+                        // A site that joins the follow may have a longer label than those found at the start.
+                        format.labelWidth = max(format.labelWidth, line.label(showingHost: format.showingHost).count)
                         if format.json {
                             try destination.writeJSONLine(line)
                         } else {

@@ -155,6 +155,73 @@ struct SiteLogReaderTests {
         #expect(order.items.last == "held")
     }
 
+    @Test func a_replaced_container_is_followed_under_the_same_site_without_an_end_in_between() async throws {
+        let old = FakeSites.site("a")
+        let new = FakeSites.container(of: "a", id: "id-ann-a-next")
+        let (oldLog, oldFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        let (newLog, newFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        // A publish under way: the old container stopped, the site's lock held.
+        let daemon = FakeDaemon(sites: [FakeSites.site("a", state: "exited")], locked: ["ann/a"],
+                                logs: [old.container.id: [oldLog], new.container.id: [newLog]])
+        let order = OrderRecorder()
+        let reading = Task { try await daemon.follow([old], tail: 0, recordingInto: order) }
+
+        oldFeed.yield(FakeSites.line("old version", at: 1))
+        oldFeed.finish()
+        try await order.wait(for: "old version")
+        try await daemon.waitForSurveys(after: 3)
+        #expect(!order.items.contains("<a ended>"), "the site's end is not decided while its lock is held")
+        daemon.set(sites: [new], locked: [])
+        newFeed.yield(FakeSites.line("new version", at: 5))
+        try await order.wait(for: "new version")
+
+        daemon.set(sites: [], locked: [])
+        newFeed.finish()
+        try await reading.value
+        #expect(order.items == ["old version", "new version", "<a ended>"])
+        #expect(daemon.calls == ["id-ann-a tail 0 since none", "id-ann-a-next tail all since none"],
+                "the new container is read from its start")
+    }
+
+    @Test func a_site_published_while_following_joins_and_a_restarted_container_goes_on_after_its_last_line()
+        async throws
+    {
+        let (firstLog, firstFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        let (againLog, againFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        let (joinedLog, joinedFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        let a = FakeSites.site("a")
+        let b = FakeSites.site("b")
+        let daemon = FakeDaemon(sites: [a], locked: [],
+                                logs: [a.container.id: [firstLog, againLog], b.container.id: [joinedLog]])
+        let order = OrderRecorder()
+        let reading = Task { try await daemon.follow([a], tail: 0, recordingInto: order) }
+
+        daemon.set(sites: [a, b], locked: [])
+        joinedFeed.yield(FakeSites.line("b joined", at: 3))
+        try await order.wait(for: "b joined")
+
+        // a stops during a publish that fails: the previous container is started again.
+        firstFeed.yield(FakeSites.line("a before", at: 4.5))
+        firstFeed.finish()
+        try await order.wait(for: "a before")
+        daemon.set(sites: [FakeSites.site("a", state: "exited"), b], locked: ["ann/a"])
+        try await daemon.waitForSurveys(after: 3)
+        daemon.set(sites: [a, b], locked: [])
+        againFeed.yield(FakeSites.line("a before", at: 4.5))
+        againFeed.yield(FakeSites.line("a after", at: 6))
+        try await order.wait(for: "a after")
+
+        daemon.set(sites: [], locked: [])
+        againFeed.finish()
+        joinedFeed.finish()
+        try await reading.value
+        #expect(order.items.filter { !$0.hasPrefix("<") } == ["b joined", "a before", "a after"],
+                "a line shown before the restart is not shown again")
+        #expect(Set(order.items.filter { $0.hasPrefix("<") }) == ["<a ended>", "<b ended>"])
+        #expect(daemon.calls == ["id-ann-a tail 0 since none", "id-ann-b tail all since none",
+                                 "id-ann-a tail all since 1714564804"])
+    }
+
     @Test func a_line_is_formatted_with_its_site_and_stream() {
         let out = SiteLogLine(identity: SiteIdentity(user: "ann", site: "blog"), host: "web2", stream: .stdout,
                               time: "2024-05-01T12:00:00.000000001Z", text: "GET /")
@@ -165,6 +232,96 @@ struct SiteLogReaderTests {
         #expect(out.formatted(labelWidth: 0, showingHost: true, timestamps: true)
                 == "ann/blog@web2 | 2024-05-01T12:00:00.000000001Z GET /")
         #expect(err.formatted(labelWidth: 0, showingHost: false, timestamps: true) == "bo/docs ! - [warn] x")
+    }
+}
+
+extension FakeSites {
+    /// The site's container under another ID: what a publish or rollback leaves it with.
+    static func container(of name: String, id: String, state: String = "running") -> LocatedSite {
+        var site = site(name, state: state)
+        site.container.summary.id = id
+        return site
+    }
+}
+
+/// The hosts as surveys find them, set by a test while a follow runs, and the logs of containers, each handed out
+/// once per time it is opened.
+private final class FakeDaemon: Sendable {
+    fileprivate struct State {
+        var sites: [LocatedSite]
+        var locked: Set<String>
+        var logs: [String: [AsyncThrowingStream<LogLine, any Error>]]
+        var calls: [String] = []
+        var surveys = 0
+    }
+    fileprivate let state: Mutex<State>
+
+    init(sites: [LocatedSite], locked: Set<String>, logs: [String: [AsyncThrowingStream<LogLine, any Error>]]) {
+        state = Mutex(State(sites: sites, locked: locked, logs: logs))
+    }
+
+    var calls: [String] { state.withLock { $0.calls } }
+
+    func set(sites: [LocatedSite], locked: Set<String>) {
+        state.withLock {
+            $0.sites = sites
+            $0.locked = locked
+        }
+    }
+
+    /// Waits until `count` more surveys were taken than when it was called.
+    func waitForSurveys(after count: Int, timeout: Duration = .seconds(60)) async throws {
+        let target = state.withLock { $0.surveys } + count
+        let deadline = ContinuousClock.now + timeout
+        while state.withLock({ $0.surveys }) < target {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("fewer than \(count) surveys within \(timeout)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func follow(_ sites: [LocatedSite], tail: Int?, recordingInto order: OrderRecorder) async throws {
+        let survey = SiteStreamSurvey(interval: .milliseconds(20)) { self.survey() }
+        let options = SiteLogOptions(tail: tail, follow: true, reorderWindow: .milliseconds(50))
+        let reader = SiteLogReader(sites: sites, options: options, survey: survey) { site, tail, _, since in
+            self.open(site, tail: tail, since: since)
+        }
+        try await reader.read { event in
+            switch event {
+            case .value(let line): order.append(line.text)
+            case .ended(let site): order.append("<\(site.identity.site) ended>")
+            case .failed(let site, _): order.append("<\(site.identity.site) failed>")
+            }
+        }
+    }
+}
+
+
+private extension FakeDaemon {
+    func survey() -> SiteSurvey {
+        let startedAt = ContinuousClock.now
+        return state.withLock {
+            $0.surveys += 1
+            let locked = $0.locked.map { label in
+                let parts = label.split(separator: "/").map(String.init)
+                return SiteKey(host: FakeSites.host.name, identity: SiteIdentity(user: parts[0], site: parts[1]))
+            }
+            return SiteSurvey(startedAt: startedAt, sites: $0.sites, hostsAnswered: [FakeSites.host.name],
+                              locked: Set(locked))
+        }
+    }
+
+    func open(_ site: LocatedSite, tail: Int?, since: Int64?) -> AsyncThrowingStream<LogLine, any Error> {
+        state.withLock {
+            let id = site.container.id
+            $0.calls.append("\(id) tail \(tail.map(String.init) ?? "all") since \(since.map(String.init) ?? "none")")
+            guard var queue = $0.logs[id], !queue.isEmpty else { return FakeSites.stream([]) }
+            let log = queue.removeFirst()
+            $0.logs[id] = queue
+            return log
+        }
     }
 }
 

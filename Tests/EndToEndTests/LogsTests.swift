@@ -148,13 +148,8 @@ struct LogsTests {
             func written() throws -> String { try String(contentsOfFile: outputFile, encoding: .utf8) }
 
             let marker = "follow-\(UUID().uuidString.prefix(8))"
-            // Until the follower has attached, a request's line may fall before it (--tail 0): ask again, for as
-            // long as a loaded machine may take to start berth and attach.
-            var arrived = false
-            let attaching = ContinuousClock.now + .seconds(90)
-            while !arrived, ContinuousClock.now < attaching, follower.process.isRunning {
-                try await PublishFixture.request(urls["beta"]!, marker: marker)
-                arrived = try await BackgroundBerth.eventually(within: .milliseconds(500)) { try written().contains(marker) }
+            let arrived = try await follower.attach(requesting: urls["beta"]!, marker: marker) {
+                try written().contains(marker)
             }
             #expect(arrived, "the followed line did not arrive: \(follower.description)")
             #expect(try written().hasPrefix("an earlier line\n"), "--output appends")
@@ -177,6 +172,66 @@ struct LogsTests {
 
             let status = try await follower.stop(with: SIGINT)
             #expect(status == 0, "Ctrl-C ends a follow with status 0: \(follower.description)")
+        }
+    }
+
+    @Test("logs SITE -f goes on across a republish: the new version's lines follow under the same site")
+    func followAcrossRepublish() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try fixture.copyOfSite("alpha")
+            defer { try? FileManager.default.removeItem(atPath: (site as NSString).deletingLastPathComponent) }
+            let publish = { try fixture.cli().run(["publish", site, "--user", fixture.user, "--name", "alpha"]) }
+            let first = try publish()
+            try #require(first.status == 0, "\(first)")
+            let url = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let before = try #require(try await fixture.containers(site: "alpha").first)
+            let follower = try BackgroundBerth(fixture.cli(),
+                                               ["logs", "alpha", "--user", fixture.user, "-f", "--tail", "0"])
+
+            let attachMarker = "before-\(UUID().uuidString.prefix(8))"
+            let attached = try await follower.attach(requesting: url, marker: attachMarker) {
+                try follower.stdout().contains(attachMarker)
+            }
+            try #require(attached, "the first version's line did not arrive: \(follower.description)")
+
+            let version = "second version \(UUID().uuidString.prefix(8))"
+            try "<!doctype html><title>\(version)</title>\n".write(toFile: site + "/index.html", atomically: true,
+                                                                 encoding: .utf8)
+            let second = try publish()
+            try #require(second.status == 0, "\(second)")
+            let after = try #require(try await fixture.containers(site: "alpha").first)
+            #expect(after.id != before.id, "the republish replaced the container")
+            #expect(try await PublishFixture.get(url).body.contains(version), "the new version serves")
+
+            let marker = "after-\(UUID().uuidString.prefix(8))"
+            try await PublishFixture.request(url, marker: marker)
+            #expect(try await follower.writesLine(startingWith: "\(fixture.user)/alpha | ", containing: marker),
+                    "the new version's line did not arrive: \(follower.description)")
+            #expect(follower.process.isRunning, "the follow goes on: \(follower.description)")
+            #expect(try !follower.stderr().contains("\(fixture.user)/alpha ended"),
+                    "no end for a replaced container: \(follower.description)")
+            #expect(try await follower.stop(with: SIGINT) == 0, "\(follower.description)")
+        }
+    }
+
+    @Test("logs --all -f takes in a site published after it started")
+    func followJoinsNewSite() async throws {
+        try await PublishFixture.run { fixture in
+            let urls = try fixture.publishSites(["alpha"])
+            let follower = try BackgroundBerth(fixture.cli(),
+                                               ["logs", "--all", "--user", fixture.user, "-f", "--tail", "0"])
+            let attachMarker = "alpha-\(UUID().uuidString.prefix(8))"
+            let attached = try await follower.attach(requesting: urls["alpha"]!, marker: attachMarker) {
+                try follower.stdout().contains(attachMarker)
+            }
+            try #require(attached, "alpha's line did not arrive: \(follower.description)")
+
+            let beta = try fixture.publishSites(["beta"])["beta"]!
+            let marker = "joined-\(UUID().uuidString.prefix(8))"
+            try await PublishFixture.request(beta, marker: marker)
+            #expect(try await follower.writesLine(startingWith: "\(fixture.user)/beta ", containing: marker),
+                    "the new site's line did not arrive: \(follower.description)")
+            #expect(try await follower.stop(with: SIGINT) == 0, "\(follower.description)")
         }
     }
 }

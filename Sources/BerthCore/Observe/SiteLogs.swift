@@ -82,27 +82,47 @@ public struct SiteLogOptions: Sendable, Equatable {
 ///
 /// With `follow`, every container is read concurrently and lines are written as they arrive, held for
 /// `reorderWindow` so that they come out in stamp order (see `LogReorderBuffer`): a line is out of order only
-/// if it reaches berth more than the window after a line stamped later than it. A container that stops or is
-/// removed ends its own stream (`.ended`); the others go on. Following ends when every stream has ended, or
-/// when the calling task is cancelled, after writing what it still holds.
+/// if it reaches berth more than the window after a line stamped later than it. Given the selection the sites
+/// came from, the hosts are surveyed every `surveyInterval`, and a container not read yet is read from its
+/// start: a site's new container after a publish or rollback, under the same site, and a site published since
+/// (see `FollowedSites`). A site whose container is stopped or removed for good ends its own stream (`.ended`);
+/// the others go on. Following ends when every site's stream has ended, or when the calling task is cancelled, after
+/// writing what it still holds.
 public struct SiteLogReader: Sendable {
     public typealias OpenLog = @Sendable (_ site: LocatedSite, _ tail: Int?, _ follow: Bool, _ sinceSeconds: Int64?)
         -> AsyncThrowingStream<LogLine, any Error>
 
+    public static let defaultSurveyInterval = Duration.seconds(1)
+
     public var sites: [LocatedSite]
     public var options: SiteLogOptions
+    let survey: SiteStreamSurvey?
     let openLog: OpenLog
 
-    public init(sites: [LocatedSite], options: SiteLogOptions) {
-        self.init(sites: sites, options: options) { site, tail, follow, since in
+    /// With `selection` (the one `sites` were located by) and `follow`, sites and containers that appear while
+    /// following are read too.
+    public init(sites: [LocatedSite], options: SiteLogOptions, selection: SiteSelection? = nil,
+                surveyInterval: Duration = defaultSurveyInterval) {
+        var survey: SiteStreamSurvey?
+        if let selection, options.follow {
+            let engines = selection.hosts.map { ($0, DockerEngine(endpoint: $0.endpoint)) }
+            let identities = !selection.siteNames.isEmpty && selection.user == nil ? Set(sites.map(\.identity)) : nil
+            survey = SiteStreamSurvey(interval: surveyInterval) {
+                await selection.survey(engines: engines, identities: identities)
+            }
+        }
+        self.init(sites: sites, options: options, survey: survey) { site, tail, follow, since in
             site.engine.containerLogs(site.container.id, tail: tail, follow: follow, since: since, timestamps: true)
         }
     }
 
-    /// `openLog` stands in for the daemon in tests that need timestamps a real container cannot be made to write.
-    init(sites: [LocatedSite], options: SiteLogOptions, openLog: @escaping OpenLog) {
+    /// `openLog` stands in for the daemon in tests that need timestamps a real container cannot be made to write,
+    /// and `survey` for the hosts in tests of containers that come and go.
+    init(sites: [LocatedSite], options: SiteLogOptions, survey: SiteStreamSurvey? = nil,
+         openLog: @escaping OpenLog) {
         self.sites = sites
         self.options = options
+        self.survey = survey
         self.openLog = openLog
     }
 
@@ -110,10 +130,6 @@ public struct SiteLogReader: Sendable {
     /// A stream that fails is reported as `.failed` and the others go on.
     public func read(now: LogTime = .now(), _ handle: (SiteStreamEvent<SiteLogLine>) throws -> Void) async throws {
         let start = options.since?.start(now: now)
-        let sites = self.sites
-        let open = { @Sendable (site: LocatedSite) in
-            openLog(site, options.tail, options.follow, start?.secondsSince1970)
-        }
         // Docker takes whole seconds; lines before a finer start are dropped here.
         func siteLine(_ line: LogLine, of site: LocatedSite) -> SiteLogLine? {
             let siteLine = SiteLogLine(identity: site.identity, host: site.hostName, stream: line.stream,
@@ -122,9 +138,11 @@ public struct SiteLogReader: Sendable {
             return siteLine
         }
         if options.follow {
-            try await follow(sites, open: open, siteLine: siteLine, handle)
+            try await follow(sites, start: start, siteLine: siteLine, handle)
         } else {
-            try await merge(sites, open: open, siteLine: siteLine, handle)
+            let (openLog, tail) = (self.openLog, options.tail)
+            try await merge(sites, open: { openLog($0, tail, false, start?.secondsSince1970) }, siteLine: siteLine,
+                            handle)
         }
     }
 
@@ -170,28 +188,67 @@ public struct SiteLogReader: Sendable {
 
     private func follow(
         _ sites: [LocatedSite],
-        open: @escaping @Sendable (LocatedSite) -> AsyncThrowingStream<LogLine, any Error>,
+        start: LogTime?,
         siteLine: (LogLine, LocatedSite) -> SiteLogLine?,
         _ handle: (SiteStreamEvent<SiteLogLine>) throws -> Void
     ) async throws {
+        /// A stream being read, by the number `SiteStreams` gives it.
+        struct Reading {
+            var site: LocatedSite
+            /// Lines up to this stamp were shown by an earlier stream of the same container.
+            var shownBefore: LogTime?
+            /// The stamp of the last line (a line without one goes with the line before it).
+            var lastTime: LogTime?
+        }
         let clock = ContinuousClock()
         var buffer = LogReorderBuffer<SiteStreamEvent<SiteLogLine>>(window: options.reorderWindow)
-        var lastTimes = Array(repeating: LogTime.distantPast, count: sites.count)
-        try await SiteStreams.follow(sites, tick: options.reorderWindow / 5, open: open) { input in
-            if case .event(let index, let event) = input {
-                switch event {
-                case .value(let line):
-                    guard let line = siteLine(line, sites[index]) else { break }
-                    lastTimes[index] = line.parsedTime ?? lastTimes[index]
-                    buffer.insert(.value(line), time: lastTimes[index], arrivedAt: clock.now)
-                case .ended(let site):
+        var followed = FollowedSites(reading: sites)
+        var readings: [Int: Reading] = [:]
+        var nextStream = 0
+        func opening(_ site: LocatedSite, _ from: FollowedSites.Start, tail: Int?) -> SiteStreamOpening<LogLine> {
+            let openLog = self.openLog
+            var shownBefore: LogTime?
+            if case .after(let time) = from { shownBefore = time }
+            let since = shownBefore?.secondsSince1970 ?? start?.secondsSince1970
+            readings[nextStream] = Reading(site: site, shownBefore: shownBefore, lastTime: shownBefore)
+            nextStream += 1
+            return SiteStreamOpening(site: site) { openLog(site, tail, true, since) }
+        }
+        let first = sites.map { opening($0, .beginning, tail: options.tail) }
+
+        try await SiteStreams.follow(first, tick: options.reorderWindow / 5, survey: survey) { input in
+            var demand = SiteStreamDemand<LogLine>()
+            switch input {
+            case .event(let stream, .value(let line)):
+                guard var reading = readings[stream], let line = siteLine(line, reading.site) else { break }
+                if let before = reading.shownBefore, let time = line.parsedTime, time <= before { break }
+                reading.lastTime = line.parsedTime ?? reading.lastTime
+                readings[stream] = reading
+                buffer.insert(.value(line), time: reading.lastTime ?? .distantPast, arrivedAt: clock.now)
+            case .event(let stream, .ended(let site)):
+                let reading = readings.removeValue(forKey: stream)
+                if survey == nil {
                     // After the site's own lines, whatever their stamps.
-                    buffer.insert(.ended(site), time: lastTimes[index], arrivedAt: clock.now)
-                case .failed(let site, let error):
-                    buffer.insert(.failed(site, error), time: lastTimes[index], arrivedAt: clock.now)
+                    buffer.insert(.ended(site), time: reading?.lastTime ?? .distantPast, arrivedAt: clock.now)
+                } else {
+                    followed.streamEnded(site, lastTime: reading?.lastTime, now: clock.now)
                 }
+            case .event(let stream, .failed(let site, let error)):
+                let reading = readings.removeValue(forKey: stream)
+                followed.streamFailed(site)
+                buffer.insert(.failed(site, error), time: reading?.lastTime ?? .distantPast, arrivedAt: clock.now)
+            case .surveyed(let survey):
+                let (open, ended) = followed.surveyed(survey)
+                for (site, lastTime) in ended {
+                    buffer.insert(.ended(site), time: lastTime, arrivedAt: clock.now)
+                }
+                demand.open = open.map { opening($0.site, $0.start, tail: nil) }
+            case .tick:
+                break
             }
             for event in buffer.release(now: clock.now) { try handle(event) }
+            demand.waiting = followed.isWaiting
+            return demand
         }
         for event in buffer.drain() { try handle(event) }
     }

@@ -10,11 +10,18 @@ public struct LocatedSite: Sendable {
 
     public var identity: SiteIdentity { container.identity }
     public var hostName: String { container.host.name }
+    var key: SiteKey { SiteKey(host: hostName, identity: identity) }
 
     /// `user/site`, or `user/site@host` when sites of several hosts are shown together.
     public func label(showingHost: Bool) -> String {
         showingHost ? "\(identity)@\(hostName)" : identity.description
     }
+}
+
+/// A site on one host: what stays the same when its container is replaced.
+struct SiteKey: Sendable, Hashable {
+    var host: String
+    var identity: SiteIdentity
 }
 
 /// Which sites a command acts on: some by name (or all), of one user (or every user), on some hosts.
@@ -48,21 +55,9 @@ public struct SiteSelection: Sendable {
         hostFailed: (DockerHost, any Error) -> Void = { _, _ in }
     ) async throws -> [LocatedSite] {
         let user = self.user
-        let searches = await withTaskGroup(of: (Int, Result<[LocatedSite], any Error>).self) { group in
-            for (index, host) in hosts.enumerated() {
-                let engine = makeEngine(host)
-                group.addTask {
-                    do {
-                        let containers = try await SiteLocator(host: host, engine: engine).containers(user: user)
-                        return (index, .success(containers.map { LocatedSite(container: $0, engine: engine) }))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            var results: [(Int, Result<[LocatedSite], any Error>)] = []
-            for await result in group { results.append(result) }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        let searches = await search(hosts.map { ($0, makeEngine($0)) }) { host, engine in
+            try await SiteLocator(host: host, engine: engine).containers(user: user)
+                .map { LocatedSite(container: $0, engine: engine) }
         }
 
         var everySite: [LocatedSite] = []
@@ -93,6 +88,27 @@ public struct SiteSelection: Sendable {
                 namedButStopped.map { "\($0.identity) on \($0.hostName) (\($0.container.summary.state))" })
         }
         return selected.filter(\.container.isRunning)
+    }
+
+    /// Asks every host at once; the answers in the order of `hosts`.
+    func search<Answer: Sendable>(
+        _ hosts: [(DockerHost, DockerEngine)],
+        _ ask: @escaping @Sendable (DockerHost, DockerEngine) async throws -> Answer
+    ) async -> [Result<Answer, any Error>] {
+        await withTaskGroup(of: (Int, Result<Answer, any Error>).self) { group in
+            for (index, (host, engine)) in hosts.enumerated() {
+                group.addTask {
+                    do {
+                        return (index, .success(try await ask(host, engine)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results: [(Int, Result<Answer, any Error>)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 
     private func checkNamesResolve(in sites: [LocatedSite], hostsAsked: [DockerHost]) throws {
