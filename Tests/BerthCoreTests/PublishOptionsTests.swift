@@ -32,7 +32,7 @@ struct PublishOptionsTests {
     func containerSpec() {
         let host = DockerHost(name: "local", endpoint: .defaultLocal)
         let spec = SiteContainerSpec.make(image: "a/b:1", server: .nginx, memory: MemoryLimit(bytes: 64 << 20),
-                                          host: host, hostPort: 20001, labels: ["k": "v"])
+                                          host: host, hostPort: 20001, labels: ["k": "v"], network: "net-id")
         #expect(spec.user == "101:101")
         #expect(spec.exposedPorts == ["8080/tcp"])
         #expect(spec.hostConfig.portBindings == ["8080/tcp": [PortBinding(hostIP: "127.0.0.1", hostPort: "20001")]])
@@ -43,7 +43,21 @@ struct PublishOptionsTests {
         #expect(spec.hostConfig.pidsLimit == 128)
         #expect(spec.hostConfig.tmpfs?["/tmp"] != nil)
         #expect(spec.hostConfig.restartPolicy == .unlessStopped)
+        #expect(spec.hostConfig.networkMode == "net-id")
         let remote = DockerHost(name: "web", endpoint: .tcp(host: "10.0.0.2", port: 2375))
         #expect(remote.bindAddress == "0.0.0.0")
+    }
+
+    @Test("publishes that created the sites' network at the same moment all settle on the oldest")
+    func oldestSiteNetwork() {
+        func network(_ id: String, _ created: String?) -> NetworkInspect {
+            NetworkInspect(id: id, name: SiteNetwork.name, created: created, driver: "bridge", options: nil, labels: nil)
+        }
+        let first = network("ffff", "2026-11-23T12:12:35.1Z")
+        let second = network("0000", "2026-11-23T12:12:35.12Z")
+        #expect(SiteNetwork.oldest([second, first])?.id == "ffff", "by time, whatever the IDs and the order listed")
+        let tied = [network("b2", "2026-11-23T12:12:35Z"), network("a1", "2026-11-23T12:12:35Z")]
+        #expect(SiteNetwork.oldest(tied)?.id == "a1")
+        #expect(SiteNetwork.oldest([]) == nil)
     }
 }

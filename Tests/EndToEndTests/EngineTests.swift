@@ -552,6 +552,10 @@ enum EngineFixture {
         Task { try? await DockerEngine(endpoint: endpoint).removeContainer(id, force: true) }
     }
 
+    static func removeNetworkLater(_ id: String) {
+        Task { try? await DockerEngine(endpoint: endpoint).removeNetwork(id) }
+    }
+
     static func removeImageLater(_ reference: String) {
         Task { _ = try? await DockerEngine(endpoint: endpoint).removeImage(reference, force: true) }
     }

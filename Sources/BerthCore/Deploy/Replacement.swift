@@ -22,7 +22,7 @@ struct Replacement {
         timer.start(.run, detail: host.name)
         let name = existing == nil ? identity.containerName : stagingName
         try await removeLeftover(named: stagingName)
-        try await SiteNetwork(engine: engine).ensure()
+        let network = try await SiteNetwork(engine: engine).ensure()
         let ports = try await candidatePorts(portRequest)
         let previousWasRunning = existing?.state.running ?? false
         if let existing, previousWasRunning {
@@ -33,7 +33,7 @@ struct Replacement {
         var lastPortError: EngineError?
         for port in ports.prefix(10) {
             let spec = SiteContainerSpec.make(image: image, server: server, memory: memory, host: host,
-                                              hostPort: port, labels: labels)
+                                              hostPort: port, labels: labels, network: network)
             let id: String
             do {
                 id = try await engine.createContainer(name: name, config: spec)

@@ -5,8 +5,9 @@ public enum SiteContainerSpec {
     public static let pidsLimit: Int64 = 128
     public static let tmpfsOptions = "rw,noexec,nosuid,nodev,size=16m"
 
+    /// - Parameter network: the ID of the host's `SiteNetwork`.
     public static func make(image: String, server: ServerKind, memory: MemoryLimit, host: DockerHost, hostPort: Int,
-                            labels: [String: String]) -> ContainerCreate {
+                            labels: [String: String], network: String) -> ContainerCreate {
         let containerPort = "\(server.containerPort)/tcp"
         return ContainerCreate(
             image: image,
@@ -23,7 +24,7 @@ public enum SiteContainerSpec {
                 capDrop: ["ALL"],
                 securityOpt: ["no-new-privileges"],
                 pidsLimit: pidsLimit,
-                networkMode: SiteNetwork.name
+                networkMode: network
             )
         )
     }

@@ -17,19 +17,38 @@ public struct SiteNetwork: Sendable {
         NetworkCreate(name: name, options: [iccOption: "false"], labels: [purposeLabel: "sites"])
     }
 
-    /// Makes sure the network exists, creating it on first use. A network of that name that berth did not make
-    /// (or that lets containers talk) is refused rather than used.
-    public func ensure() async throws {
-        if let existing = try await engine.inspectNetwork(Self.name) {
-            try Self.check(existing)
-            return
+    /// Makes sure the network exists, creating it on first use, and returns its ID. A network of that name that
+    /// berth did not make (or that lets containers talk) is refused rather than used.
+    ///
+    /// Publishes running at the same moment (`--jobs`, or two CI runners) may each create it: the engine does not
+    /// prevent two networks of one name. Every publish then settles on the oldest, removes the others it can, and
+    /// joins containers to it by ID, since the name has become ambiguous.
+    public func ensure() async throws -> String {
+        var networks = try await engine.listNetworks(named: Self.name)
+        if networks.isEmpty {
+            do {
+                _ = try await engine.createNetwork(Self.definition)
+            } catch EngineError.conflict {
+                // An engine that does refuse a second network of the name: another publish was first.
+            }
+            networks = try await engine.listNetworks(named: Self.name)
         }
-        do {
-            _ = try await engine.createNetwork(Self.definition)
-        } catch EngineError.conflict {
-            // Another publish created it meanwhile.
-            guard let existing = try await engine.inspectNetwork(Self.name) else { throw SiteNetworkError.vanished }
-            try Self.check(existing)
+        for network in networks { try Self.check(network) }
+        guard let oldest = Self.oldest(networks) else { throw SiteNetworkError.vanished }
+        for extra in networks where extra.id != oldest.id {
+            // One that a container has joined meanwhile stays: it is just as isolated.
+            try? await engine.removeNetwork(extra.id)
+        }
+        return oldest.id
+    }
+
+    /// The network every publish settles on: the first created (by ID when two were created in the same instant).
+    static func oldest(_ networks: [NetworkInspect]) -> NetworkInspect? {
+        networks.min { first, second in
+            let (firstTime, secondTime) = (first.created.flatMap(LogTime.init(rfc3339:)),
+                                           second.created.flatMap(LogTime.init(rfc3339:)))
+            if let firstTime, let secondTime, firstTime != secondTime { return firstTime < secondTime }
+            return first.id < second.id
         }
     }
 

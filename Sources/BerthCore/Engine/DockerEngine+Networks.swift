@@ -7,13 +7,17 @@ public struct NetworkCreate: Encodable, Sendable, Equatable {
     /// Driver options, e.g. `com.docker.network.bridge.enable_icc`.
     public var options: [String: String]
     public var labels: [String: String]
+    /// Ask the engine to refuse a name in use. Engines before API 1.44 create a second network of the same name
+    /// without it, and even with it when two requests come at the same moment.
+    public var checkDuplicate: Bool
 
     public init(name: String, driver: String = "bridge", options: [String: String] = [:],
-                labels: [String: String] = [:]) {
+                labels: [String: String] = [:], checkDuplicate: Bool = true) {
         self.name = name
         self.driver = driver
         self.options = options
         self.labels = labels
+        self.checkDuplicate = checkDuplicate
     }
 
     enum CodingKeys: String, CodingKey {
@@ -30,15 +34,16 @@ public struct NetworkCreate: Encodable, Sendable, Equatable {
         try container.encode(driver, forKey: .driver)
         try container.encode(options, forKey: .options)
         try container.encode(labels, forKey: .labels)
-        // Engines before API 1.44 create a second network of the same name unless told not to.
-        try container.encode(true, forKey: .checkDuplicate)
+        try container.encode(checkDuplicate, forKey: .checkDuplicate)
     }
 }
 
-/// What `GET /networks/{id}` tells about a network.
+/// What `GET /networks` and `GET /networks/{id}` tell about a network.
 public struct NetworkInspect: Decodable, Sendable, Equatable {
     public var id: String
     public var name: String
+    /// RFC 3339, as the daemon wrote it.
+    public var created: String?
     public var driver: String
     public var options: [String: String]?
     public var labels: [String: String]?
@@ -46,6 +51,7 @@ public struct NetworkInspect: Decodable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id = "Id"
         case name = "Name"
+        case created = "Created"
         case driver = "Driver"
         case options = "Options"
         case labels = "Labels"
@@ -65,6 +71,16 @@ extension DockerEngine {
     public func inspectNetwork(_ name: String) async throws -> NetworkInspect? {
         try await inspect(NetworkInspect.self, path: "/networks/\(EngineQuery.percentEncodePath(name))",
                           what: "network \(name)")
+    }
+
+    /// The networks named exactly `name` (the daemon's name filter also matches parts of names). There can be
+    /// several: engines create two networks of one name when asked at the same moment.
+    public func listNetworks(named name: String) async throws -> [NetworkInspect] {
+        var query = EngineQuery()
+        query.add("filters", try Self.jsonText(["name": [name]]))
+        let networks = try await getJSON([NetworkInspect].self, path: "/networks", query: query,
+                                         operation: "list the networks named \(name)")
+        return networks.filter { $0.name == name }
     }
 
     /// Creates a network and returns its ID; a name already in use fails with `.conflict`.
