@@ -2,6 +2,9 @@ import BerthCore
 import Foundation
 import NIOCore
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `berth sites`, `stop`, `start`, `rm`, `versions`, `rollback` and publish's version retention, end to end.
 @Suite("Operate published sites on the real Docker Engine", .serialized)
@@ -224,6 +227,63 @@ struct OperateTests {
         }
     }
 
+    /// Builds a kept version that does not serve, as publish labels a version, from what pack makes with other
+    /// templates: a publish whose version fails its check removes the image, so none is left to roll back to.
+    static func keepVersion(_ version: String, of site: String, templates: String, _ fixture: PublishFixture)
+        async throws
+    {
+        let tarPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(fixture.user)-\(version).tar")
+        defer { try? FileManager.default.removeItem(at: tarPath) }
+        let packed = try fixture.cli(["BERTH_TEMPLATES": templates]).run([
+            "pack", site, "--user", fixture.user, "-o", tarPath.path, "--json",
+        ])
+        let digest = try #require(packed.jsonLines.first?["digest"] as? String, "\(packed)")
+        let tar = ByteBuffer(bytes: try Data(contentsOf: tarPath))
+        let context = AsyncStream<ByteBuffer> { $0.yield(tar); $0.finish() }
+        let build = fixture.engine.build(context: context, options: BuildOptions(
+            tags: ["\(fixture.user)/hello:\(version)"],
+            labels: [BerthLabel.digest: digest, BerthLabel.version: version]))
+        for try await _ in build {}
+    }
+
+    @Test("SIGTERM (a CI runner cancelling) while a rollback is checked restores the version that was serving")
+    func interruptedRollback() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try Self.site(fixture, saying: "Serving")
+            let serving = try Self.publish(fixture, site, ["--tag", "serving"])
+            let url = try #require(serving["url"] as? String)
+            // A version whose server runs but answers 503, so the rollback is still checking it when the signal
+            // comes.
+            try Self.write("Unanswering", to: site)
+            try await Self.keepVersion("unanswering", of: site, templates: try fixture.unansweringTemplates(), fixture)
+
+            let output = try TemporaryFile()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
+            process.arguments = ["rollback", "hello", "--user", fixture.user, "--to", "unanswering", "--json",
+                                 "--check-timeout", "60"]
+            process.environment = fixture.cli().environment
+            process.standardOutput = output.handle
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            _ = try await BackgroundBerth.eventually(within: .seconds(120)) {
+                try output.contents().contains("\"stage\":\"check\"") || !process.isRunning
+            }
+            let progress = try output.contents()
+            #expect(progress.contains("\"stage\":\"check\"") && process.isRunning,
+                    "the rollback reached the check and is still in it: \(progress)")
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            #expect(process.terminationStatus != 0)
+            #expect(process.terminationReason == .exit, "berth ended by itself, not by the signal")
+            #expect(try await fixture.engine.inspectContainer("berth-lock-\(fixture.user)-hello") == nil,
+                    "the deploy lock was released")
+            #expect(await Self.serves(url)?.contains("Serving") == true, "the version that was serving serves again")
+            let containers = try await fixture.containers()
+            #expect(containers.count == 1 && containers.first?.state == "running", "\(containers)")
+        }
+    }
+
     @Test("a rollback to a version that does not serve is undone: the current version serves again")
     func failedRollbackRestores() async throws {
         try await PublishFixture.run { fixture in
@@ -231,20 +291,7 @@ struct OperateTests {
             let good = try Self.publish(fixture, site, ["--tag", "good"])
             let url = try #require(good["url"] as? String)
             try Self.write("Broken", to: site)
-            // A kept version that does not serve (a failed publish removes its image, so one is built here from
-            // what pack makes with a broken server configuration, labelled as publish labels a version).
-            let tarPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(fixture.user)-broken.tar")
-            defer { try? FileManager.default.removeItem(at: tarPath) }
-            let packed = try fixture.cli(["BERTH_TEMPLATES": try fixture.brokenTemplates()]).run([
-                "pack", site, "--user", fixture.user, "-o", tarPath.path, "--json",
-            ])
-            let digest = try #require(packed.jsonLines.first?["digest"] as? String, "\(packed)")
-            let tar = ByteBuffer(bytes: try Data(contentsOf: tarPath))
-            let context = AsyncStream<ByteBuffer> { $0.yield(tar); $0.finish() }
-            let build = fixture.engine.build(context: context, options: BuildOptions(
-                tags: ["\(fixture.user)/hello:broken"],
-                labels: [BerthLabel.digest: digest, BerthLabel.version: "broken"]))
-            for try await _ in build {}
+            try await Self.keepVersion("broken", of: site, templates: try fixture.brokenTemplates(), fixture)
 
             let rollback = try fixture.cli().run([
                 "rollback", "hello", "--user", fixture.user, "--to", "broken", "--check-timeout", "5",
