@@ -257,25 +257,9 @@ struct OperateTests {
             try Self.write("Unanswering", to: site)
             try await Self.keepVersion("unanswering", of: site, templates: try fixture.unansweringTemplates(), fixture)
 
-            let output = try TemporaryFile()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
-            process.arguments = ["rollback", "hello", "--user", fixture.user, "--to", "unanswering", "--json",
-                                 "--check-timeout", "60"]
-            process.environment = fixture.cli().environment
-            process.standardOutput = output.handle
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            _ = try await BackgroundBerth.eventually(within: .seconds(120)) {
-                try output.contents().contains("\"stage\":\"check\"") || !process.isRunning
-            }
-            let progress = try output.contents()
-            #expect(progress.contains("\"stage\":\"check\"") && process.isRunning,
-                    "the rollback reached the check and is still in it: \(progress)")
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-            #expect(process.terminationStatus != 0)
-            #expect(process.terminationReason == .exit, "berth ended by itself, not by the signal")
+            let status = try await BackgroundBerth.interruptedInCheck(
+                fixture.cli(), ["rollback", "hello", "--user", fixture.user, "--to", "unanswering"], signal: SIGTERM)
+            #expect(status != nil && status != 0)
             #expect(try await fixture.engine.inspectContainer("berth-lock-\(fixture.user)-hello") == nil,
                     "the deploy lock was released")
             #expect(await Self.serves(url)?.contains("Serving") == true, "the version that was serving serves again")
