@@ -222,6 +222,29 @@ struct SiteLogReaderTests {
                                  "id-ann-a tail all since 1714564804"])
     }
 
+    @Test func a_stream_broken_off_by_its_container_s_removal_is_an_end_but_one_of_a_running_container_fails()
+        async throws
+    {
+        let (goneLog, goneFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        let (brokenLog, brokenFeed) = AsyncThrowingStream<LogLine, any Error>.makeStream()
+        let a = FakeSites.site("a")
+        let b = FakeSites.site("b")
+        let daemon = FakeDaemon(sites: [a, b], locked: [], logs: [a.container.id: [goneLog], b.container.id: [brokenLog]])
+        let order = OrderRecorder()
+        let reading = Task { try await daemon.follow([a, b], tail: 0, recordingInto: order) }
+
+        // a is removed, and its stream breaks off instead of ending; b's breaks off while b still runs.
+        daemon.set(sites: [b], locked: [])
+        goneFeed.finish(throwing: EngineError.connectionLost(operation: "read the log", reason: "connection reset"))
+        brokenFeed.finish(throwing: EngineError.connectionLost(operation: "read the log", reason: "connection reset"))
+        try await order.wait(for: "<a ended>")
+        try await order.wait(for: "<b failed>")
+        reading.cancel()
+        _ = try? await reading.value
+        #expect(!order.items.contains("<a failed>"), "a removed container's log has ended, not failed: \(order.items)")
+        #expect(!order.items.contains("<b ended>"))
+    }
+
     @Test func a_line_is_formatted_with_its_site_and_stream() {
         let out = SiteLogLine(identity: SiteIdentity(user: "ann", site: "blog"), host: "web2", stream: .stdout,
                               time: "2024-05-01T12:00:00.000000001Z", text: "GET /")

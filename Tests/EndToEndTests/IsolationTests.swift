@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Users' sites share a host but not a network: no site container can reach another's.
-@Suite("Isolation between users' sites")
+@Suite("Isolation between users' sites", .serialized)
 struct IsolationTests {
     @Test("a container on the sites' network cannot reach another user's site; the site still serves its URL")
     func usersCannotReachEachOther() async throws {
@@ -22,7 +22,9 @@ struct IsolationTests {
                 #expect(try await PublishFixture.get("http://\(address):8080/").status == 200)
 
                 // A container of alice's on the same network, as her site's would be, tries bob's container.
-                let probe = try await alice.probeConnection(to: address, port: 8080, network: SiteNetwork.name)
+                // By the network's ID, as berth joins containers: a second network of the name may exist meanwhile.
+                let network = try #require(container.hostConfig.networkMode)
+                let probe = try await alice.probeConnection(to: address, port: 8080, network: network)
                 #expect(probe == "timeout", "the connection is dropped, not answered: \(probe)")
             }
         }

@@ -21,8 +21,9 @@ struct FollowedSites {
 
     private enum Phase {
         case reading
-        /// The stream ended at `endedAt`; `quietSurveys` surveys since found the site stopped or gone, unlocked.
-        case undecided(endedAt: ContinuousClock.Instant, quietSurveys: Int)
+        /// The stream ended at `endedAt` (with `failure` if it broke off); `quietSurveys` surveys since found the
+        /// site stopped or gone, unlocked.
+        case undecided(endedAt: ContinuousClock.Instant, quietSurveys: Int, failure: (any Error)?)
         /// Reported as ended; read again when the container runs again.
         case ended
         /// Reported as failed; read again only when the site has another container.
@@ -59,22 +60,31 @@ struct FollowedSites {
                               wallClock: LogTime = .now()) {
         guard var entry = entries[site.key], entry.site.container.id == site.container.id,
               case .reading = entry.phase else { return }
-        entry.phase = .undecided(endedAt: now, quietSurveys: 0)
+        entry.phase = .undecided(endedAt: now, quietSurveys: 0, failure: nil)
         entry.resumeAfter = lastTime ?? max(entry.resumeAfter, wallClock)
         entries[site.key] = entry
     }
 
-    /// A stream of `site`'s container failed; it is not read again unless the site gets another container.
-    mutating func streamFailed(_ site: LocatedSite) {
-        guard entries[site.key]?.site.container.id == site.container.id else { return }
-        entries[site.key]?.phase = .failed
+    /// A stream of `site`'s container failed at `now`. A container removed while its log is read can break the
+    /// stream off rather than end it, so the surveys decide as for an ended stream: the site has ended if its
+    /// container is stopped or gone; if it still runs, the failure is reported (`surveyed`'s `failed`) and the
+    /// container is not read again unless the site gets another one.
+    mutating func streamFailed(_ site: LocatedSite, error: any Error, lastTime: LogTime?, now: ContinuousClock.Instant,
+                               wallClock: LogTime = .now()) {
+        guard var entry = entries[site.key], entry.site.container.id == site.container.id,
+              case .reading = entry.phase else { return }
+        entry.phase = .undecided(endedAt: now, quietSurveys: 0, failure: error)
+        entry.resumeAfter = lastTime ?? max(entry.resumeAfter, wallClock)
+        entries[site.key] = entry
     }
 
-    /// What `survey` means: the containers to read from now on, and the sites whose log has ended (to report),
-    /// each with the stamp of its last line.
-    mutating func surveyed(_ survey: SiteSurvey) -> (open: [Opening], ended: [(site: LocatedSite, lastTime: LogTime)]) {
+    /// What `survey` means: the containers to read from now on, the sites whose log has ended (to report), each
+    /// with the stamp of its last line, and the sites whose running container's stream failed.
+    mutating func surveyed(_ survey: SiteSurvey) -> (open: [Opening], ended: [(site: LocatedSite, lastTime: LogTime)],
+                                                     failed: [(site: LocatedSite, error: any Error, lastTime: LogTime)]) {
         var open: [Opening] = []
         var ended: [(site: LocatedSite, lastTime: LogTime)] = []
+        var failed: [(site: LocatedSite, error: any Error, lastTime: LogTime)] = []
         var found: Set<SiteKey> = []
         for site in survey.sites {
             let key = site.key
@@ -93,14 +103,18 @@ struct FollowedSites {
                 guard site.container.isRunning else { continue }
                 entry.phase = .reading
                 open.append(Opening(site: site, start: .after(entry.resumeAfter)))
-            case .undecided(let endedAt, let quiet):
+            case .undecided(let endedAt, let quiet, let failure):
                 guard survey.startedAt > endedAt else { continue }
-                if site.container.isRunning {
+                if site.container.isRunning, let failure {
+                    entry.phase = .failed
+                    failed.append((entry.site, failure, entry.resumeAfter))
+                } else if site.container.isRunning {
                     // Started again: a failed publish restored it, or its restart policy did.
                     entry.phase = .reading
                     open.append(Opening(site: site, start: .after(entry.resumeAfter)))
                 } else {
-                    entry.phase = Self.phase(endedAt: endedAt, quietSurveys: quiet, locked: survey.locked.contains(key))
+                    entry.phase = Self.phase(endedAt: endedAt, quietSurveys: quiet, locked: survey.locked.contains(key),
+                                             failure: failure)
                     if case .ended = entry.phase { ended.append((entry.site, entry.resumeAfter)) }
                 }
             }
@@ -114,9 +128,10 @@ struct FollowedSites {
                 continue
             case .ended, .failed:
                 entries[key] = nil
-            case .undecided(let endedAt, let quiet):
+            case .undecided(let endedAt, let quiet, let failure):
                 guard survey.startedAt > endedAt else { continue }
-                let phase = Self.phase(endedAt: endedAt, quietSurveys: quiet, locked: survey.locked.contains(key))
+                let phase = Self.phase(endedAt: endedAt, quietSurveys: quiet, locked: survey.locked.contains(key),
+                                       failure: failure)
                 if case .ended = phase {
                     entries[key] = nil
                     ended.append((entry.site, entry.resumeAfter))
@@ -125,13 +140,14 @@ struct FollowedSites {
                 }
             }
         }
-        return (open, ended)
+        return (open, ended, failed)
     }
 
     /// A site whose stream ended, found stopped or gone by one more survey: ended, or still undecided.
-    private static func phase(endedAt: ContinuousClock.Instant, quietSurveys: Int, locked: Bool) -> Phase {
-        if locked { return .undecided(endedAt: endedAt, quietSurveys: 0) }
+    private static func phase(endedAt: ContinuousClock.Instant, quietSurveys: Int, locked: Bool,
+                              failure: (any Error)?) -> Phase {
+        if locked { return .undecided(endedAt: endedAt, quietSurveys: 0, failure: failure) }
         if quietSurveys + 1 >= quietSurveysToEnd { return .ended }
-        return .undecided(endedAt: endedAt, quietSurveys: quietSurveys + 1)
+        return .undecided(endedAt: endedAt, quietSurveys: quietSurveys + 1, failure: failure)
     }
 }

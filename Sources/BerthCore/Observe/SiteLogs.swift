@@ -235,12 +235,18 @@ public struct SiteLogReader: Sendable {
                 }
             case .event(let stream, .failed(let site, let error)):
                 let reading = readings.removeValue(forKey: stream)
-                followed.streamFailed(site)
-                buffer.insert(.failed(site, error), time: reading?.lastTime ?? .distantPast, arrivedAt: clock.now)
+                if survey == nil {
+                    buffer.insert(.failed(site, error), time: reading?.lastTime ?? .distantPast, arrivedAt: clock.now)
+                } else {
+                    followed.streamFailed(site, error: error, lastTime: reading?.lastTime, now: clock.now)
+                }
             case .surveyed(let survey):
-                let (open, ended) = followed.surveyed(survey)
+                let (open, ended, failed) = followed.surveyed(survey)
                 for (site, lastTime) in ended {
                     buffer.insert(.ended(site), time: lastTime, arrivedAt: clock.now)
+                }
+                for (site, error, lastTime) in failed {
+                    buffer.insert(.failed(site, error), time: lastTime, arrivedAt: clock.now)
                 }
                 demand.open = open.map { opening($0.site, $0.start, tail: nil) }
             case .tick:

@@ -121,9 +121,13 @@ enum SiteStreams {
         }
     }
 
-    /// A container removed before its stream is opened has ended, not failed.
+    /// A container removed before its stream is opened, or being removed as it is opened, has ended, not failed.
     static func isContainerGone(_ error: any Error) -> Bool {
-        if case EngineError.notFound = error { return true }
-        return false
+        switch error {
+        case EngineError.notFound: return true
+        // "can not get logs from container which is dead or marked for removal"
+        case EngineError.conflict(let message): return message.contains("marked for removal")
+        default: return false
+        }
     }
 }
