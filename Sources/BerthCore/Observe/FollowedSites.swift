@@ -54,26 +54,17 @@ struct FollowedSites {
         entries.values.contains { if case .undecided = $0.phase { true } else { false } }
     }
 
-    /// A stream of `site`'s container ended at `now`, its last line stamped `lastTime` (nil if it showed none).
-    /// The stream of a container the site no longer has ends quietly.
-    mutating func streamEnded(_ site: LocatedSite, lastTime: LogTime?, now: ContinuousClock.Instant,
-                              wallClock: LogTime = .now()) {
+    /// A stream of `site`'s container ended at `now` (with `failure` if it broke off), its last line stamped
+    /// `lastTime` (nil if it showed none). The stream of a container the site no longer has ends quietly.
+    ///
+    /// A container removed while its log is read can break the stream off rather than end it, so the surveys
+    /// decide either way: the site has ended if its container is stopped or gone; if it still runs, a failure is
+    /// reported (`surveyed`'s `failed`) and the container is not read again unless the site gets another one.
+    mutating func streamEnded(_ site: LocatedSite, failure: (any Error)? = nil, lastTime: LogTime?,
+                              now: ContinuousClock.Instant, wallClock: LogTime = .now()) {
         guard var entry = entries[site.key], entry.site.container.id == site.container.id,
               case .reading = entry.phase else { return }
-        entry.phase = .undecided(endedAt: now, quietSurveys: 0, failure: nil)
-        entry.resumeAfter = lastTime ?? max(entry.resumeAfter, wallClock)
-        entries[site.key] = entry
-    }
-
-    /// A stream of `site`'s container failed at `now`. A container removed while its log is read can break the
-    /// stream off rather than end it, so the surveys decide as for an ended stream: the site has ended if its
-    /// container is stopped or gone; if it still runs, the failure is reported (`surveyed`'s `failed`) and the
-    /// container is not read again unless the site gets another one.
-    mutating func streamFailed(_ site: LocatedSite, error: any Error, lastTime: LogTime?, now: ContinuousClock.Instant,
-                               wallClock: LogTime = .now()) {
-        guard var entry = entries[site.key], entry.site.container.id == site.container.id,
-              case .reading = entry.phase else { return }
-        entry.phase = .undecided(endedAt: now, quietSurveys: 0, failure: error)
+        entry.phase = .undecided(endedAt: now, quietSurveys: 0, failure: failure)
         entry.resumeAfter = lastTime ?? max(entry.resumeAfter, wallClock)
         entries[site.key] = entry
     }

@@ -238,7 +238,7 @@ public struct SiteLogReader: Sendable {
                 if survey == nil {
                     buffer.insert(.failed(site, error), time: reading?.lastTime ?? .distantPast, arrivedAt: clock.now)
                 } else {
-                    followed.streamFailed(site, error: error, lastTime: reading?.lastTime, now: clock.now)
+                    followed.streamEnded(site, failure: error, lastTime: reading?.lastTime, now: clock.now)
                 }
             case .surveyed(let survey):
                 let (open, ended, failed) = followed.surveyed(survey)
