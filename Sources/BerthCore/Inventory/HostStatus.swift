@@ -21,14 +21,16 @@ public struct HostStatus: Sendable, Codable, Equatable {
         do {
             let ping = try await engine.ping()
             let info = try await engine.info()
-            let sites = try await engine.listContainers(all: true, labelFilters: [BerthLabel.site])
+            // Only the sites' own containers: not a publish's `-next`, nor a build's intermediate containers, which
+            // carry the labels of the Dockerfile's LABEL line.
+            let sites = try await SiteLocator(host: host, engine: engine).containers()
             status.reachable = true
             status.apiVersion = "\(ping.negotiatedAPIVersion)"
             status.engineVersion = info.serverVersion
             status.cpus = info.cpuCount
             status.memoryBytes = info.memoryTotal
             status.capacityBytes = host.memory?.bytes ?? info.memoryTotal
-            status.sites = sites.filter { !($0.name ?? "").hasSuffix("-next") }.count
+            status.sites = sites.count
         } catch {
             status.error = "\(error)"
         }
