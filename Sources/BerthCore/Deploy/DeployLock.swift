@@ -94,20 +94,19 @@ public struct DeployLock: Sendable {
     }
 
     /// Removes the lock this process took, by its ID: a lock broken as stale and taken by another is not touched.
-    /// Runs in a task of its own so that it completes even when the publish was cancelled (Ctrl-C, SIGTERM), since
-    /// a lock left behind would make the site's next publish wait.
+    /// Completes even when the publish was cancelled, since a lock left behind would make the next publish wait.
     func release(_ lockID: String) async {
-        await Task { try? await engine.removeContainer(lockID, force: true) }.value
+        await uncancelled { try? await engine.removeContainer(lockID, force: true) }
     }
 
     private func releaseIfOurs() async {
-        await Task {
+        await uncancelled {
             guard let container = try? await engine.inspectContainer(containerName),
                   container.labels[Self.machineLabel] == Self.machineName,
                   container.labels[Self.processLabel] == "\(getpid())"
             else { return }
             try? await engine.removeContainer(container.id, force: true)
-        }.value
+        }
     }
 
     func currentHolder() async throws -> Holder? {

@@ -279,14 +279,15 @@ struct FailedImageCleanup: Sendable {
     let engines: [DockerEngine]
     let existedBefore: Bool
 
-    /// Untags (and so deletes, when nothing else names it) the image on every engine that got it. Runs in a task of
-    /// its own so that a cancelled publish (Ctrl-C) cleans up too.
+    /// Untags (and so deletes, when nothing else names it) the image on every engine that got it, even when the
+    /// publish was cancelled.
     func remove() async {
         guard !existedBefore else { return }
-        await Task {
+        let (image, engines) = (image, engines)
+        await uncancelled {
             for engine in engines {
                 _ = try? await engine.removeImage(image, force: false)
             }
-        }.value
+        }
     }
 }

@@ -102,19 +102,18 @@ struct Replacement {
         try await engine.removeContainer(leftover.id, force: true)
     }
 
-    /// Removes the new container (keeping its last log lines) and starts the previous version again. Runs in a
-    /// task of its own so that it completes even when the publish was cancelled (Ctrl-C): a cancelled publish must
-    /// not leave the site down either.
+    /// Removes the new container (keeping its last log lines) and starts the previous version again, even when the
+    /// publish was cancelled: a cancelled publish must not leave the site down either.
     @discardableResult
     func abandon(_ newContainer: String?, previousWasRunning: Bool) async -> (logs: [String], restored: Bool) {
-        await Task {
+        await uncancelled {
             var logs: [String] = []
             if let newContainer {
                 logs = await engine.lastLogLines(newContainer)
                 try? await engine.removeContainer(newContainer, force: true)
             }
             return (logs, await restorePrevious(previousWasRunning))
-        }.value
+        }
     }
 
     private func restorePrevious(_ wasRunning: Bool) async -> Bool {

@@ -68,10 +68,9 @@ public struct SiteControl: Sendable {
         return result
     }
 
-    /// Removes the site's container and, with `removeImages`, the images of all its versions. With
-    /// `removeImages`, a site whose container is already gone is found by its images.
-    /// Removes the site's container and, with `removeImages`, its versions' images. Takes the site's deploy lock
-    /// (waiting at most `lockWait`), so a publish or rollback under way is never cut off halfway.
+    /// Removes the site's container and, with `removeImages`, the images of all its versions (a site whose
+    /// container is already gone is then found by its images). Takes the site's deploy lock (waiting at most
+    /// `lockWait`), so a publish or rollback under way is never cut off halfway.
     public func remove(site: String, user: String?, removeImages: Bool,
                        lockWait: Duration = .seconds(120)) async throws -> SiteRemoval {
         let identity = removeImages

@@ -12,12 +12,7 @@ public struct Site: Sendable {
     /// Reads `berth.yml` and `.dockerignore`. Throws `SiteError`, `ConfigFileError` or `IgnoreRulesError`, each
     /// naming the file at fault. The files themselves are checked as they are packed.
     public static func load(path: String, dereference: Bool = false) throws -> Site {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SiteError.notFound(path: path)
-        }
-        guard isDirectory.boolValue else { throw SiteError.notADirectory(path: path) }
-
+        try SiteTree.checkRoot(path)
         let configPath = path + "/" + SiteConfig.fileName
         var config = SiteConfig()
         if let text = try readOptionalFile(configPath) {

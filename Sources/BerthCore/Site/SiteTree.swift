@@ -57,6 +57,12 @@ public struct SiteTree: Sendable {
     /// A site's tree, once its root is known to be a directory.
     /// - Parameter dereference: pack the content behind symlinks that point outside the site instead of refusing them.
     public static func open(root: String, rules: IgnoreRules, dereference: Bool = false) throws(SiteError) -> SiteTree {
+        try checkRoot(root)
+        return SiteTree(path: root, root: POSIXFileSystem.absolute(root), rules: rules, dereference: dereference)
+    }
+
+    /// Fails unless `root` is an existing directory.
+    static func checkRoot(_ root: String) throws(SiteError) {
         var info = stat()
         guard stat(root, &info) == 0 else {
             throw SiteError.notFound(path: root)
@@ -64,7 +70,6 @@ public struct SiteTree: Sendable {
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             throw SiteError.notADirectory(path: root)
         }
-        return SiteTree(path: root, root: POSIXFileSystem.absolute(root), rules: rules, dereference: dereference)
     }
 
     /// Walks the tree in its order, handing each entry to `body`. An entry that cannot be shipped is skipped and
