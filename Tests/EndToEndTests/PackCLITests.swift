@@ -86,6 +86,14 @@ struct PackCLITests {
         var cli = BerthCLI()
         if getuid() == 0 {
             cli.launcher = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            // The checkout may sit where that user cannot go (a 0700 temporary directory): give it its own copy of
+            // berth and the templates.
+            let tools = try scratch()
+            try FileManager.default.copyItem(atPath: BerthCLI.executable, toPath: tools + "/berth")
+            try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("templates").path,
+                                             toPath: tools + "/templates")
+            cli.program = tools + "/berth"
+            cli.environment["BERTH_TEMPLATES"] = tools + "/templates"
         }
         let outcome = try cli.run(["pack", site, "-o", "/dev/null"])
         #expect(outcome.status != 0, "\(outcome)")

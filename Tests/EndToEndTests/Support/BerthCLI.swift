@@ -33,6 +33,8 @@ struct BerthCLI {
     }
 
     var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// The berth to run: `executable` unless a test needs a copy elsewhere.
+    var program = BerthCLI.executable
     /// Prefix the command, e.g. `["setpriv", "--reuid=65534", …]` to run it as another user.
     var launcher: [String] = []
 
@@ -43,8 +45,8 @@ struct BerthCLI {
 
     func run(_ arguments: [String], timeout: Double = 300) throws -> Outcome {
         let process = Process()
-        let command = launcher + [Self.executable] + arguments
-        process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? Self.executable : "/usr/bin/env")
+        let command = launcher + [program] + arguments
+        process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? program : "/usr/bin/env")
         process.arguments = launcher.isEmpty ? arguments : command
         process.environment = environment
         process.currentDirectoryURL = Self.repositoryRoot
