@@ -13,4 +13,19 @@ struct Berth: AsyncParsableCommand {
             RenderCommand.self, PackCommand.self, ShellCommand.self,
         ]
     )
+
+    /// ArgumentParser's own `main()`, after standard output is made safe to lose (see `StandardOutput`).
+    static func main() async {
+        StandardOutput.prepare()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

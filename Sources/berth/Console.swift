@@ -24,25 +24,28 @@ enum Console {
         writeError("berth: error: " + message + "\n")
     }
 
+    /// Standard error; a failure to write there has nowhere to be reported and is left alone.
     static func writeError(_ text: String) {
-        lock.withLock { FileHandle.standardError.write(Data(text.utf8)) }
+        var text = text
+        lock.withLock {
+            text.withUTF8 { try? writeAll(UnsafeRawBufferPointer($0), to: STDERR_FILENO) }
+        }
     }
 
     static func writeOutput(_ text: String) {
-        lock.withLock { FileHandle.standardOutput.write(Data(text.utf8)) }
+        lock.withLock { StandardOutput.write(text) }
     }
 
-    /// One JSON object on its own line on standard output.
-    static func jsonLine(_ object: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        writeOutput(String(decoding: data, as: UTF8.self) + "\n")
+    /// One JSON object on its own line on standard output, in berth's one encoding (`BerthJSON`).
+    static func jsonLine(_ value: some Encodable) throws {
+        writeOutput(try BerthJSON.line(value))
     }
 }
 
 /// Runs a command body; any failure is printed as one clear message (and as a JSON error line with `json`) and
-/// ends the command with a non-zero status.
+/// ends the command with the exit status `ExitStatus` gives it.
 func reportingErrors(json: Bool = false, _ body: () async throws -> Void) async throws {
+    defer { StandardOutput.endIfClosed() }
     do {
         try await body()
     } catch let exit as ExitCode {
@@ -50,10 +53,9 @@ func reportingErrors(json: Bool = false, _ body: () async throws -> Void) async 
     } catch {
         let message = error is CancellationError ? "cancelled" : String(describing: error)
         if json {
-            Console.jsonLine(["event": "error", "message": message])
+            try? Console.jsonLine(PublishEventRecord.error(message))
         }
         Console.error(message)
-        if case .busy = error as? DeployLockError { throw ExitStatus.lockBusy }
-        throw ExitStatus.failure
+        throw ExitStatus.of(error)
     }
 }

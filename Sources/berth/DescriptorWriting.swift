@@ -4,7 +4,9 @@ import Glibc
 
 /// Why a write to a file descriptor failed, in the system's words.
 struct DescriptorWriteError: Error {
-    var reason: String
+    /// The `errno` value.
+    var code: Int32
+    var reason: String { String(cString: strerror(code)) }
 }
 
 /// Writes all of `bytes` to `descriptor`, going on after partial writes and interruptions.
@@ -15,7 +17,7 @@ func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) throws(Desc
         let written = write(descriptor, base + offset, bytes.count - offset)
         if written < 0 {
             if errno == EINTR { continue }
-            throw DescriptorWriteError(reason: String(cString: strerror(errno)))
+            throw DescriptorWriteError(code: errno)
         }
         offset += written
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthCore
 
 /// berth's exit statuses, documented in the README for scripts and CI.
 enum ExitStatus {
@@ -6,8 +7,23 @@ enum ExitStatus {
     static let success = ExitCode.success
     /// It failed; the message says why.
     static let failure = ExitCode.failure
-    /// The command line was wrong (ArgumentParser's own status).
+    /// The command line, or a value in berth.yml or the hosts file, was wrong (ArgumentParser's own status, 64).
     static let usage = ExitCode.validationFailure
     /// Another publish, rollback or rm of the same site holds its lock; try again later.
     static let lockBusy = ExitCode(75)
+
+    /// The one place a failure becomes a status.
+    static func of(_ error: Error) -> ExitCode {
+        if let exit = error as? ExitCode { return exit }
+        if error is ConfigFileError || error is UsageError { return usage }
+        if case .busy = error as? DeployLockError { return lockBusy }
+        return failure
+    }
+}
+
+/// A mistake in what the person asked for that only shows once the command runs (a bad `BERTH_USER`); it exits
+/// with the usage status like a bad option.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--verbose` and `--log-file`, on every command.
 struct GlobalOptions: ParsableArguments {
@@ -14,14 +17,13 @@ struct GlobalOptions: ParsableArguments {
     /// Sets up logging once per process (the shell runs many commands; the first one's settings hold).
     func bootstrapLogging() throws {
         let fileHandle = try logFile.map { path -> FileHandle in
-            if !FileManager.default.fileExists(atPath: path) {
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
+            // Appending by the descriptor's own mode: a pipe or /dev/stderr works as well as a file.
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                throw CommandError("cannot write the log file '\(path)': \(String(cString: strerror(errno))); "
+                    + "check the path and its permissions")
             }
-            guard let handle = FileHandle(forWritingAtPath: path) else {
-                throw CommandError("cannot write the log file '\(path)'; check the path and its permissions")
-            }
-            handle.seekToEndOfFile()
-            return handle
+            return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         }
         let consoleLevel: Logger.Level = verbose ? .info : .warning
         LoggingBootstrap.once {
@@ -71,6 +73,8 @@ struct FileLogHandler: LogHandler {
         let time = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt,
                                                formatOptions: [.withInternetDateTime, .withFractionalSeconds])
         let line = "\(time) \(event.level) \(label): \(event.message)\(details)\n"
-        handle.write(Data(line.utf8))
+        // A log line that cannot be written (a full disk) is dropped: logging must never end the command.
+        var text = line
+        text.withUTF8 { try? writeAll(UnsafeRawBufferPointer($0), to: handle.fileDescriptor) }
     }
 }

@@ -32,8 +32,7 @@ struct HostsCommand: AsyncParsableCommand {
             }
             if json {
                 for status in statuses {
-                    let data = try JSONEncoder().encode(status)
-                    Console.writeOutput(String(decoding: data, as: UTF8.self) + "\n")
+                    try Console.jsonLine(status)
                 }
             } else {
                 Console.writeOutput(Self.table(statuses))
@@ -48,7 +47,7 @@ struct HostsCommand: AsyncParsableCommand {
         var rows = [["HOST", "ENDPOINT", "STATE", "ENGINE", "CPUS", "MEMORY", "SITES"]]
         for status in statuses {
             rows.append([
-                status.name, status.endpoint, status.reachable ? "up" : "unreachable",
+                status.name, status.tls ? status.endpoint + " (TLS)" : status.endpoint, status.reachable ? "up" : "unreachable",
                 status.engineVersion ?? "-", status.cpus.map(String.init) ?? "-",
                 status.memoryBytes.map { MemoryLimit(bytes: $0).readable } ?? "-",
                 status.sites.map(String.init) ?? "-",

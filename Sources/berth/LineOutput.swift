@@ -11,11 +11,6 @@ final class LineOutput {
     private let name: String
     private let ownsDescriptor: Bool
     private var pending: [UInt8] = []
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
     private static let flushThreshold = 64 * 1024
 
     /// Standard output when `path` is nil.
@@ -43,16 +38,19 @@ final class LineOutput {
         if pending.count >= Self.flushThreshold { try flush() }
     }
 
-    /// One JSON object on its own line, keys sorted.
+    /// One JSON object on its own line, in berth's one encoding.
     func writeJSONLine(_ value: some Encodable) throws {
-        let data = try encoder.encode(value)
-        pending.append(contentsOf: data)
+        pending.append(contentsOf: try BerthJSON.encode(value))
         pending.append(UInt8(ascii: "\n"))
         if pending.count >= Self.flushThreshold { try flush() }
     }
 
     func flush() throws {
         defer { pending.removeAll(keepingCapacity: true) }
+        guard ownsDescriptor else {
+            pending.withUnsafeBytes { StandardOutput.write($0) }
+            return
+        }
         do {
             try pending.withUnsafeBytes { try writeAll($0, to: descriptor) }
         } catch let error as DescriptorWriteError {

@@ -18,8 +18,8 @@ struct LogsCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The site whose log to show.")
-    var site: String?
+    @Argument(help: ArgumentHelp("The site whose log to show.", valueName: "site"), transform: NameArgument.parse)
+    var site: NameArgument?
 
     @Flag(help: "Show the logs of every site (of --user, when given) on the hosts searched, as one stream.")
     var all = false
@@ -34,8 +34,10 @@ struct LogsCommand: AsyncParsableCommand {
         valueName: "time"))
     var since: String?
 
-    @Option(help: ArgumentHelp("Only the last N lines of each site.", valueName: "n"))
-    var tail: Int?
+    // Unconditional: `-3` is a (wrong) value to report, not an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only the last N lines of each site.", valueName: "n"),
+            transform: WholeNumber<ZeroOrMore>.parse)
+    var tail: WholeNumber<ZeroOrMore>?
 
     @Option(name: .shortAndLong,
             help: ArgumentHelp("Append the lines to FILE (created if missing) instead of writing them to standard output.",
@@ -55,7 +57,6 @@ struct LogsCommand: AsyncParsableCommand {
         case (.some, true): throw ValidationError("name a site or pass --all, not both")
         default: break
         }
-        if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more lines") }
         if let since {
             do {
                 _ = try LogSince(parsing: since)
@@ -68,10 +69,10 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             try global.bootstrapLogging()
-            let selection = try self.selection.selection(siteNames: site.map { [$0] } ?? [], runningOnly: false)
+            let selection = try self.selection.selection(siteNames: site.map { [$0.value] } ?? [], runningOnly: false)
             var failures = 0
             let sites = try await self.selection.locate(selection, failures: &failures)
-            let options = SiteLogOptions(tail: tail, since: try since.map { try LogSince(parsing: $0) }, follow: follow)
+            let options = SiteLogOptions(tail: tail?.value, since: try since.map { try LogSince(parsing: $0) }, follow: follow)
             let reader = SiteLogReader(sites: sites, options: options, selection: selection)
             let format = LogLineFormat(
                 json: json, timestamps: timestamps, showingHost: selection.spansHosts,

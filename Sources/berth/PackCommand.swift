@@ -29,12 +29,11 @@ struct PackCommand: AsyncParsableCommand {
                 Console.status("\(summary.digest) \(summary.byteCount) bytes")
                 return
             }
-            let record: [String: Any] = ["digest": summary.digest, "bytes": summary.byteCount, "output": output]
+            let record = PackRecord(digest: summary.digest, bytes: summary.byteCount, output: output)
             if output == "-" {
-                let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
-                Console.writeError(String(decoding: data, as: UTF8.self) + "\n")
+                Console.writeError(try BerthJSON.line(record))
             } else {
-                Console.jsonLine(record)
+                try Console.jsonLine(record)
             }
         }
     }

@@ -22,18 +22,19 @@ struct PublishCommand: AsyncParsableCommand {
             help: "Build on this host, push, and let the target host pull the image (needs a registry).")
     var buildHost: String?
 
-    @Option(help: "How many sites to publish at once.")
-    var jobs: Int = 1
+    @Option(help: "How many sites to publish at once.", transform: WholeNumber<OneOrMore>.parse)
+    var jobs = WholeNumber<OneOrMore>(1)
 
     @OptionGroup var hostOptions: HostOptions
 
     @OptionGroup var image: ImageOptions
 
-    @Option(help: "Memory limit, e.g. 64m, 512MiB, 1g (default: berth.yml's memory, else 64m).")
-    var memory: String?
+    @Option(help: "Memory limit, e.g. 64m, 512MiB, 1g (default: berth.yml's memory, else 64m).",
+            transform: MemoryLimit.parse)
+    var memory: MemoryLimit?
 
-    @Option(help: "Host port: auto or a number (default: berth.yml's port, else auto).")
-    var port: String?
+    @Option(help: "Host port: auto or a number (default: berth.yml's port, else auto).", transform: PortRequest.parse)
+    var port: PortRequest?
 
     @Option(help: "Push to this registry, e.g. registry.example.com:5000 (default: $BERTH_REGISTRY, else the inventory's).")
     var registry: String?
@@ -43,8 +44,9 @@ struct PublishCommand: AsyncParsableCommand {
 
     @OptionGroup var check: ServeCheckOptions
 
-    @Option(help: "How many versions' images to keep on the host, the new one included; older ones are removed.")
-    var keep: Int = PublishOptions.defaultKeptVersions
+    @Option(help: ArgumentHelp("How many versions' images to keep on the host, the new one included; older ones are removed (default: \(PublishOptions.defaultKeptVersions)).", valueName: "n"),
+            transform: WholeNumber<OneOrMore>.parse)
+    var keep = WholeNumber<OneOrMore>(PublishOptions.defaultKeptVersions)
 
     @OptionGroup var lock: LockOptions
 
@@ -54,14 +56,12 @@ struct PublishCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !sites.isEmpty else { throw ValidationError("name at least one site directory") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if sites.count > 1 && image.name != nil {
             throw ValidationError("--name names one site; leave it out when publishing several (each takes its directory's name)")
         }
         if let tag, !Self.isValidTag(tag) {
             throw ValidationError("--tag '\(tag)' is not a valid image tag (letters, digits, _ . -; at most 128)")
         }
-        guard keep > 0 else { throw ValidationError("--keep must be at least 1: the version that runs is always kept") }
     }
 
     static func isValidTag(_ tag: String) -> Bool {
@@ -84,23 +84,27 @@ struct PublishCommand: AsyncParsableCommand {
             }
             let job = PublishJob(inventory: inventory, hostName: hostOptions.host, builder: builder, options: options,
                                  templates: try TemplateSet.locate(environment: environment), environment: environment)
+            let output = PublishOutput(json: json, verbose: global.verbose, several: sites.count > 1)
             if sites.count == 1, let site = sites.first {
-                let output = PublishOutput(json: json)
-                let result = try await InterruptForwarder.cancellingOnInterrupt {
-                    try await job.publish(sitePath: site) { output.show($0) }
+                do {
+                    let result = try await InterruptForwarder.cancellingOnInterrupt {
+                        try await job.publish(sitePath: site) { output.show($0) }
+                    }
+                    output.finish(result)
+                } catch {
+                    output.showHeldBuildOutput()
+                    throw error
                 }
-                output.finish(result)
                 return
             }
-            let outcomes = try await InterruptForwarder.cancellingOnInterrupt { [sites, jobs, json] in
+            let outcomes = try await InterruptForwarder.cancellingOnInterrupt { [sites, jobs] in
                 await job.publishAll(
-                    sites, jobs: jobs,
-                    events: { sitePath, event in PublishOutput(json: json, sitePath: sitePath).show(event) },
+                    sites, jobs: jobs.value,
+                    events: { sitePath, event in output.show(event, sitePath: sitePath) },
                     finished: { sitePath, result in
-                        let output = PublishOutput(json: json, sitePath: sitePath)
                         switch result {
-                        case .success(let published): output.finish(published)
-                        case .failure(let error): output.fail(error)
+                        case .success(let published): output.finish(published, sitePath: sitePath)
+                        case .failure(let error): output.fail(error, sitePath: sitePath)
                         }
                     })
             }
@@ -112,34 +116,30 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     func publishOptions(inventory: Inventory, environment: [String: String]) throws -> PublishOptions {
-        var options = PublishOptions(user: try image.user.map(Self.checkedName) ?? SiteIdentity.defaultUser(environment: environment))
-        options.siteName = try image.name.map(Self.checkedName)
+        var options = PublishOptions(user: try UserChoice.owner(image.user, environment: environment))
+        options.siteName = image.name?.value
         options.server = image.server
         options.baseImage = image.baseImage
-        options.memory = try memory.map { try MemoryLimit(parsing: $0) }
-        options.port = try port.map { try PortRequest(parsing: $0) }
+        options.memory = memory
+        options.port = port
         options.registry = registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry
         options.tag = tag
         options.dereference = image.dereference
         options.checkTimeout = check.duration
         options.lockWait = lock.duration
-        options.keepVersions = keep
+        options.keepVersions = keep.value
         return options
     }
 
     static func summarize(_ outcomes: [PublishJob.Outcome], json: Bool) {
         if json {
-            let records: [[String: Any]] = outcomes.map { outcome in
+            let sites = outcomes.map { outcome in
                 switch outcome.result {
-                case .success(let result):
-                    return ["sitePath": outcome.sitePath, "ok": true, "host": result.host, "url": result.url,
-                            "upToDate": result.upToDate]
-                case .failure(let error):
-                    return ["sitePath": outcome.sitePath, "ok": false, "error": "\(error)"]
+                case .success(let result): PublishSummaryRecord.Site.published(outcome.sitePath, result)
+                case .failure(let error): PublishSummaryRecord.Site.failed(outcome.sitePath, error: "\(error)")
                 }
             }
-            Console.jsonLine(["event": "summary", "sites": records,
-                              "failed": records.filter { $0["ok"] as? Bool == false }.count])
+            try? Console.jsonLine(PublishSummaryRecord(sites: sites))
             return
         }
         var rows = [["SITE", "HOST", "RESULT", "URL OR ERROR"]]
@@ -153,12 +153,5 @@ struct PublishCommand: AsyncParsableCommand {
             }
         }
         Console.writeOutput(TextTable.render(rows))
-    }
-
-    static func checkedName(_ name: String) throws -> String {
-        guard SiteName.isValid(name) else {
-            throw CommandError("'\(name)' may hold only lower-case letters, digits and dashes (at most 63)")
-        }
-        return name
     }
 }

@@ -25,10 +25,10 @@ struct RemoveCommand: AsyncParsableCommand {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let control = try target.control()
-            let removal = try await control.remove(site: target.site, user: target.user, removeImages: images,
+            let removal = try await control.remove(site: target.site, user: try target.user(), removeImages: images,
                                                 lockWait: lock.duration)
             if json {
-                try Console.jsonLine(encoding: removal)
+                try Console.jsonLine(removal)
                 return
             }
             var parts: [String] = []

@@ -24,15 +24,12 @@ struct RenderCommand: AsyncParsableCommand {
             try global.bootstrapLogging()
             let (_, server, context) = try siteOptions.buildContext()
             if json && out == nil {
-                Console.jsonLine([
-                    "server": server.rawValue,
-                    "files": context.rootFiles.map { ["name": $0.name, "contents": $0.contents] },
-                ])
+                try Console.jsonLine(RenderedFilesRecord(server: server, files: context.rootFiles))
                 return
             }
             guard let out else {
                 if let dockerfile = context.rootFiles.first(where: { $0.name == "Dockerfile" }) {
-                    print(dockerfile.contents, terminator: "")
+                    Console.writeOutput(dockerfile.contents)
                 }
                 return
             }

@@ -28,12 +28,13 @@ struct RollbackCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let output = PublishOutput(json: json)
+        let output = PublishOutput(json: json, verbose: global.verbose)
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let host = try target.host()
             let rollback = Rollback(host: host, engine: DockerEngine(endpoint: host.endpoint))
-            let (site, user, to, checkTimeout, lockWait) = (target.site, target.user, to, check.duration, lock.duration)
+            let user = try target.user()
+            let (site, to, checkTimeout, lockWait) = (target.site, to, check.duration, lock.duration)
             // Ctrl-C or SIGTERM mid-rollback restores the version that was serving instead of leaving it stopped.
             let result = try await InterruptForwarder.cancellingOnInterrupt {
                 try await rollback.run(site: site, user: user, to: to, checkTimeout: checkTimeout,

@@ -5,21 +5,22 @@ import Foundation
 /// `SITE [--host NAME] [--hosts FILE] [--user USER]`: one published site on one host, for the commands that act on
 /// a site berth already runs.
 struct SiteArguments: ParsableArguments {
-    @Argument(help: "The site's name, as `berth sites` lists it.")
-    var site: String
+    @Argument(help: ArgumentHelp("The site's name, as `berth sites` lists it.", valueName: "site"),
+              transform: NameArgument.parse)
+    var siteName: NameArgument
 
     @OptionGroup var hostOptions: HostOptions
 
-    @Option(help: "The site's owner; needed only when several users have a site of that name on the host.")
-    var user: String?
+    @Option(name: .customLong("user"),
+            help: "The site's owner (default: $BERTH_USER); needed only when several users have a site of that name on the host.",
+            transform: NameArgument.parse)
+    var userName: NameArgument?
 
-    func validate() throws {
-        for (what, name) in [("site name", site), ("user", user)] {
-            if let name, !SiteName.isValid(name) {
-                throw ValidationError(
-                    "\(what) '\(name)' may hold only lower-case letters, digits and dashes (at most 63)")
-            }
-        }
+    var site: String { siteName.value }
+
+    /// `--user`, else `$BERTH_USER`, else nil: the one site of that name, whoever owns it.
+    func user(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        try UserChoice.named(userName, environment: environment)
     }
 
     /// The host the site is on (`--host`, else the only or the `local` host).
@@ -36,12 +37,11 @@ struct SiteArguments: ParsableArguments {
 
 /// `--check-timeout SECONDS`: how long a site that was just started has to answer 200 on `/`.
 struct ServeCheckOptions: ParsableArguments {
-    @Option(name: .customLong("check-timeout"), help: "Seconds the started site has to answer 200 on /.")
-    var checkTimeout: Int = 30
+    // Unconditional: `-1` is a (wrong) value to report, not an option.
+    @Option(name: .customLong("check-timeout"), parsing: .unconditional,
+            help: ArgumentHelp("Seconds the started site has to answer 200 on / (default: 30).", valueName: "seconds"),
+            transform: WholeNumber<OneOrMore>.parse)
+    var checkTimeout = WholeNumber<OneOrMore>(30)
 
-    var duration: Duration { .seconds(checkTimeout) }
-
-    func validate() throws {
-        guard checkTimeout > 0 else { throw ValidationError("--check-timeout must be a positive number of seconds") }
-    }
+    var duration: Duration { .seconds(checkTimeout.value) }
 }

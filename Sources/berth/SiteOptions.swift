@@ -7,11 +7,11 @@ extension ServerKind: ExpressibleByArgument {}
 /// How a site's image is made: shared by render, pack and publish, so that render and pack show exactly what
 /// publish builds.
 struct ImageOptions: ParsableArguments {
-    @Option(help: "The site's name (default: the directory's name).")
-    var name: String?
+    @Option(help: "The site's name (default: the directory's name).", transform: NameArgument.parse)
+    var name: NameArgument?
 
-    @Option(help: "The site's owner (default: $BERTH_USER, else the login name).")
-    var user: String?
+    @Option(help: "The site's owner (default: $BERTH_USER, else the login name).", transform: NameArgument.parse)
+    var user: NameArgument?
 
     @Option(help: "The web server: nginx or python (default: berth.yml's server, else nginx).")
     var server: ServerKind?
@@ -40,8 +40,8 @@ struct SiteOptions: ParsableArguments {
         -> (site: Site, server: ServerKind, context: BuildContext)
     {
         let site = try Site.load(path: self.site, dereference: dereference)
-        let identity = try site.identity(name: image.name,
-                                         user: image.user ?? SiteIdentity.defaultUser(environment: environment))
+        let identity = try site.identity(name: image.name?.value,
+                                         user: try UserChoice.owner(image.user, environment: environment))
         let server = self.server ?? site.config.server ?? .nginx
         let templates = try TemplateSet.locate(environment: environment)
         let baseImage = server.baseImage(override: baseImage, environment: environment)

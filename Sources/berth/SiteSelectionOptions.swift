@@ -13,15 +13,17 @@ struct SiteSelectionOptions: ParsableArguments {
     @Flag(name: .customLong("all-hosts"), help: "Look on every host in the inventory.")
     var allHosts = false
 
-    @Option(help: "Only this user's sites (default: every user's).")
-    var user: String?
+    @Option(name: .customLong("user"),
+            help: "Only this user's sites (default: $BERTH_USER for logs and stats; sites lists every user's).",
+            transform: NameArgument.parse)
+    var userName: NameArgument?
+
+    /// `--user` alone: `sites` lists every user's sites unless told otherwise.
+    var user: String? { userName?.value }
 
     func validate() throws {
         if host != nil && allHosts {
             throw ValidationError("--host and --all-hosts exclude each other; give one of them")
-        }
-        if let user, !SiteName.isValid(user) {
-            throw ValidationError("--user '\(user)' may hold only lower-case letters, digits and dashes (at most 63)")
         }
     }
 
@@ -38,7 +40,8 @@ struct SiteSelectionOptions: ParsableArguments {
 
     func selection(siteNames: [String], runningOnly: Bool,
                    environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SiteSelection {
-        SiteSelection(hosts: try hosts(environment: environment), user: user, siteNames: siteNames,
+        SiteSelection(hosts: try hosts(environment: environment),
+                      user: try UserChoice.named(userName, environment: environment), siteNames: siteNames,
                       runningOnly: runningOnly)
     }
 
@@ -52,7 +55,7 @@ struct SiteSelectionOptions: ParsableArguments {
         })
         failures += unanswered
         if sites.isEmpty {
-            let whose = user.map { "\($0)'s " } ?? ""
+            let whose = selection.user.map { "\($0)'s " } ?? ""
             let which = selection.runningOnly ? "running " : ""
             Console.status("berth: no \(which)\(whose)berth sites on \(selection.hosts.map(\.name).joined(separator: ", "))")
         }

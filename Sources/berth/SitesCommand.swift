@@ -26,10 +26,10 @@ struct SitesCommand: AsyncParsableCommand {
             if json {
                 for list in lists {
                     if let error = list.error {
-                        Console.jsonLine(["host": list.host.name, "error": error])
+                        try Console.jsonLine(HostProblemRecord(host: list.host.name, error: error))
                     }
                     for site in list.sites {
-                        try Console.jsonLine(encoding: site)
+                        try Console.jsonLine(site)
                     }
                 }
             } else {

@@ -23,10 +23,10 @@ struct StartCommand: AsyncParsableCommand {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let control = try target.control()
-            let result = try await control.start(site: target.site, user: target.user,
+            let result = try await control.start(site: target.site, user: try target.user(),
                                                  checkTimeout: check.duration)
             if json {
-                try Console.jsonLine(encoding: result)
+                try Console.jsonLine(result)
             } else {
                 let what = result.changed ? "started" : "was already running"
                 Console.status("==> \(result.user)/\(result.site) on \(result.host) \(what)")

@@ -18,8 +18,9 @@ struct StatsCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The sites to show (default: every running site).")
-    var sites: [String] = []
+    @Argument(help: ArgumentHelp("The sites to show (default: every running site).", valueName: "site"),
+              transform: NameArgument.parse)
+    var sites: [NameArgument] = []
 
     @OptionGroup var selection: SiteSelectionOptions
 
@@ -32,7 +33,7 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             try global.bootstrapLogging()
-            let selection = try self.selection.selection(siteNames: sites, runningOnly: true)
+            let selection = try self.selection.selection(siteNames: sites.map(\.value), runningOnly: true)
             var failures = 0
             let located = try await self.selection.locate(selection, failures: &failures)
             guard !located.isEmpty else {

@@ -19,9 +19,9 @@ struct StopCommand: AsyncParsableCommand {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let control = try target.control()
-            let result = try await control.stop(site: target.site, user: target.user)
+            let result = try await control.stop(site: target.site, user: try target.user())
             if json {
-                try Console.jsonLine(encoding: result)
+                try Console.jsonLine(result)
             } else {
                 let what = result.changed ? "stopped" : "was already stopped"
                 Console.writeOutput("\(result.user)/\(result.site) on \(result.host) \(what)\n")

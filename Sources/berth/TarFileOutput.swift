@@ -9,7 +9,9 @@ import Glibc
 enum TarFileOutput {
     static func write(_ stream: ContextStream, to path: String) async throws -> ContextSummary {
         if path == "-" {
-            try await copy(stream, to: STDOUT_FILENO, name: "standard output")
+            for try await chunk in stream {
+                chunk.withUnsafeReadableBytes { StandardOutput.write($0) }
+            }
             return try summary(of: stream)
         }
         var info = stat()

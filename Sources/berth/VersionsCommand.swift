@@ -21,13 +21,11 @@ struct VersionsCommand: AsyncParsableCommand {
             try global.bootstrapLogging()
             let host = try target.host()
             let locator = SiteLocator(host: host, engine: DockerEngine(endpoint: host.endpoint))
-            let history = try await locator.history(site: target.site, user: target.user)
+            let history = try await locator.history(site: target.site, user: try target.user())
             if json {
-                let owner: [String: Any] = [
-                    "host": history.host, "user": history.identity.user, "site": history.identity.site,
-                ]
                 for version in history.versions {
-                    try Console.jsonLine(encoding: version, adding: owner)
+                    try Console.jsonLine(SiteVersionRecord(host: history.host, identity: history.identity,
+                                                           version: version))
                 }
             } else {
                 Console.writeOutput(Self.table(history, now: Date()))

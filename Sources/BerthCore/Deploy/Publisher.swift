@@ -126,7 +126,11 @@ public struct Publisher: Sendable {
         let containerID: String
         let url: String
         do {
-            for try await event in buildEngine.build(context: stream, options: buildOptions) {
+            let upload = CountedUpload(stream) { sent in
+                events(.progress(.build, EngineProgress(id: nil, status: EngineProgress.sendingContext, current: sent,
+                                                        total: summary.byteCount)))
+            }
+            for try await event in buildEngine.build(context: upload, options: buildOptions) {
                 switch event {
                 case .output(let text): events(.buildOutput(text))
                 case .progress(let progress): events(.progress(.build, progress))

@@ -181,15 +181,22 @@ public struct DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    /// The endpoint as `DOCKER_HOST` would name it: `unix://PATH` or `tcp://HOST:PORT`, TLS or not.
+    public var url: String {
         switch transport {
-        case .unix(let path):
-            return "unix://\(path)"
-        case .tcp(let host, let port):
-            return "tcp://\(Self.bracketed(host)):\(port)"
-        case .tls(let host, let port, _):
-            return "tcp://\(Self.bracketed(host)):\(port) (TLS)"
+        case .unix(let path): "unix://\(path)"
+        case .tcp(let host, let port), .tls(let host, let port, _): "tcp://\(Self.bracketed(host)):\(port)"
         }
+    }
+
+    public var usesTLS: Bool {
+        if case .tls = transport { return true }
+        return false
+    }
+
+    /// For people: the URL, and ` (TLS)` when the engine is reached over TLS.
+    public var description: String {
+        usesTLS ? url + " (TLS)" : url
     }
 
     static func bracketed(_ host: String) -> String {

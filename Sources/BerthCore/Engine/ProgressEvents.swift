@@ -9,6 +9,9 @@ public struct EngineProgress: Sendable, Equatable {
     public var current: Int64?
     public var total: Int64?
 
+    /// The status of berth's own progress while the build context is sent to the engine.
+    public static let sendingContext = "Sending build context"
+
     public init(id: String?, status: String, progress: String? = nil, current: Int64? = nil, total: Int64? = nil) {
         self.id = id
         self.status = status

@@ -1,7 +1,9 @@
 /// What a host's engine says about itself, for `berth hosts`.
 public struct HostStatus: Sendable, Codable, Equatable {
     public var name: String
+    /// `unix://PATH` or `tcp://HOST:PORT`; whether it is TLS is `tls`.
     public var endpoint: String
+    public var tls: Bool
     public var address: String
     public var reachable: Bool
     public var engineVersion: String?
@@ -16,8 +18,8 @@ public struct HostStatus: Sendable, Codable, Equatable {
 
     /// Asks one host's engine; an unreachable host is reported, not thrown.
     public static func probe(_ host: DockerHost, engine: DockerEngine) async -> HostStatus {
-        var status = HostStatus(name: host.name, endpoint: host.endpoint.description, address: host.address,
-                                reachable: false)
+        var status = HostStatus(name: host.name, endpoint: host.endpoint.url, tls: host.endpoint.usesTLS,
+                                address: host.address, reachable: false)
         do {
             let ping = try await engine.ping()
             let info = try await engine.info()

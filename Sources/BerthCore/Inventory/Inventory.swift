@@ -66,8 +66,7 @@ public struct Inventory: Sendable {
 
     private static func parseHost(name: String, node: Node, line: Int?, file: String) throws(ConfigFileError) -> DockerHost {
         guard SiteName.isValid(name) else {
-            throw ConfigFileError(file: file, line: line,
-                                  message: "host name '\(name)' may hold only lower-case letters, digits and dashes")
+            throw ConfigFileError(file: file, line: line, message: InvalidName(name, what: "host name").description)
         }
         let fields = try YAMLMapping(node: node, file: file, what: "host '\(name)'")
         try fields.rejectUnknownKeys(allowed: hostKeys, in: "host '\(name)'")

@@ -54,13 +54,8 @@ public struct Site: Sendable {
     /// Who publishes the site under which name: `name`, else the directory's name, for `user`.
     public func identity(name: String?, user: String) throws(PublishError) -> SiteIdentity {
         let name = name ?? defaultName
-        guard SiteName.isValid(name) else {
-            throw PublishError.invalidOption(
-                "site name '\(name)' may hold only lower-case letters, digits and dashes (at most 63)")
-        }
-        guard SiteName.isValid(user) else {
-            throw PublishError.invalidOption(
-                "user '\(user)' may hold only lower-case letters, digits and dashes (at most 63)")
+        for (what, value) in [("site name", name), ("user", user)] where !SiteName.isValid(value) {
+            throw PublishError.invalidOption(InvalidName(value, what: what).description)
         }
         return SiteIdentity(user: user, site: name)
     }
