@@ -116,7 +116,8 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     func publishOptions(inventory: Inventory, environment: [String: String]) throws -> PublishOptions {
-        var options = PublishOptions(user: try UserChoice.owner(image.user, environment: environment))
+        var options = PublishOptions(user: try UserChoice.owner(image.user, environment: environment,
+                                                                     announcingDefault: true))
         options.siteName = image.name?.value
         options.server = image.server
         options.baseImage = image.baseImage

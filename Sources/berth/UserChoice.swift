@@ -16,13 +16,15 @@ enum UserChoice {
     }
 
     /// The owner of what a command makes (publish, and render and pack, which show what publish builds):
-    /// `--user`, else `$BERTH_USER`, else the login name. Without any of them the user is `default`, and berth
-    /// says so on standard error, since the site's container and images are named after it.
-    static func owner(_ option: NameArgument?, environment: [String: String]) throws -> String {
+    /// `--user`, else `$BERTH_USER`, else the login name. Without any of them the user is `default`; with
+    /// `announcingDefault` (publish, whose container and images are named after the user) berth says so on
+    /// standard error. render and pack stay quiet: pack's standard error carries its digest.
+    static func owner(_ option: NameArgument?, environment: [String: String],
+                      announcingDefault: Bool = false) throws -> String {
         if let user = try named(option, environment: environment) { return user }
         let loginNames = ["USER", "LOGNAME"].compactMap { environment[$0] }.filter { !$0.isEmpty }
         let user = SiteIdentity.defaultUser(environment: environment)
-        if loginNames.isEmpty {
+        if announcingDefault && loginNames.isEmpty {
             Console.status("berth: note: no --user, BERTH_USER or USER is set, so the user is '\(user)'")
         }
         return user

@@ -59,7 +59,8 @@ struct ClosedOutputTests {
             let commands = [
                 ["sites", "--json"], ["sites"], ["versions", "hello", "--user", fixture.user, "--json"],
                 ["hosts", "--json"], ["logs", "hello", "--user", fixture.user],
-                ["render", "sites/hello"], ["pack", "sites/hello", "-o", "-"], ["--help"],
+                ["render", "sites/hello", "--user", fixture.user],
+                ["pack", "sites/hello", "--user", fixture.user, "-o", "-"], ["--help"],
             ]
             for command in commands {
                 let ending = try Self.runWithClosedOutput(command, environment: cli.environment)
@@ -72,7 +73,7 @@ struct ClosedOutputTests {
             // A tar larger than a pipe holds, so that berth is still writing when head leaves.
             let big = try fixture.copyOfSite()
             try Data(count: 2 << 20).write(to: URL(fileURLWithPath: big + "/big.bin"))
-            let tar = try Self.runIntoHead("pack '\(big)' -o -", environment: cli.environment)
+            let tar = try Self.runIntoHead("pack '\(big)' --user \(fixture.user) -o -", environment: cli.environment)
             #expect(tar.stdout.contains("status 141"), "the pack was cut off, as by SIGPIPE: \(tar)")
             #expect(tar.stderr.isEmpty, "\(tar)")
             let sites = try Self.runIntoHead("sites --json", environment: cli.environment)

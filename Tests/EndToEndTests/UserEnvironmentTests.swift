@@ -39,7 +39,7 @@ struct UserEnvironmentTests {
             let rollback = try cli.run(["rollback", "hello", "--json"])
             #expect(rollback.stderr.contains(fixture.user) || rollback.stdout.contains(fixture.user), "\(rollback)")
             #expect(!rollback.stderr.contains("--user"), "it did not ask for --user: \(rollback)")
-            let removed = try cli.run(["rm", "hello", "--json"])
+            let removed = try cli.run(["rm", "hello", "--images", "--json"])
             #expect(removed.status == 0 && removed.jsonLines.first?["user"] as? String == fixture.user, "\(removed)")
             let left = try fixture.cli().run(["versions", "hello", "--json"])
             #expect(left.jsonLines.first?["user"] as? String == other, "only the other user's site is left: \(left)")
