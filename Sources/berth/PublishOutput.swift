@@ -51,12 +51,12 @@ final class PublishOutput: Sendable {
                 }
             case .stageFinished(let stage, let seconds):
                 let figures = site.stage.flatMap { $0.stage == stage ? $0.figures(at: now) : nil }
-                let timing = "done in \(String(format: "%.2f", seconds)) s" + (figures.map { " (\($0))" } ?? "")
+                let timing = "in \(String(format: "%.2f", seconds)) s" + (figures.map { " (\($0))" } ?? "")
                 clearLiveLine()
                 if live, let progress = site.stage {
-                    status("==> \(Self.title(stage)) \(progress.detail): \(timing)", sitePath)
+                    status("==> \(Self.title(stage)) \(progress.detail): done \(timing)", sitePath)
                 } else {
-                    status("    \(stage.rawValue) \(timing)", sitePath)
+                    status("    \(Self.done(stage)) \(timing)", sitePath)
                 }
                 site.stage = nil
             case .buildOutput(let text):
@@ -71,7 +71,7 @@ final class PublishOutput: Sendable {
                 if live { draw(&site, now: now) }
             case .progress(let stage, let progress):
                 guard site.stage?.stage == stage else { return }
-                site.stage?.record(progress)
+                site.stage?.record(progress, at: now)
                 if live && site.lastDrawn.map({ now - $0 >= .milliseconds(100) }) ?? true {
                     draw(&site, now: now)
                 }
@@ -158,6 +158,18 @@ final class PublishOutput: Sendable {
 
     /// What each stage does, as the line before its detail says it. `pack` reads the site once to learn its digest
     /// (and whether anything changed); the tar is made again, and sent, while the image builds.
+    /// What a finished stage did, for the line that ends it where lines are not rewritten.
+    static func done(_ stage: PublishStage) -> String {
+        switch stage {
+        case .pack: "read"
+        case .build: "sent and built"
+        case .push: "pushed"
+        case .pull: "pulled"
+        case .run: "started"
+        case .check: "answered"
+        }
+    }
+
     static func title(_ stage: PublishStage) -> String {
         switch stage {
         case .pack: "Reading"

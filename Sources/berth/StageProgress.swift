@@ -9,8 +9,10 @@ struct StageProgress {
 
     /// Each layer of a push or pull (or of a base image the build pulls), by its ID.
     private var layers: [String: (current: Int64, total: Int64?)] = [:]
-    /// The build context sent to the engine.
+    /// The build context sent to the engine, and when its last bytes went (the rate is of the sending, not of
+    /// the build that follows).
     private var sent: (current: Int64, total: Int64?)?
+    private var lastMoved: ContinuousClock.Instant?
     /// The build's last "Step N/M", which says how far it is without showing its output.
     private(set) var step: String?
 
@@ -25,8 +27,9 @@ struct StageProgress {
         self.started = started
     }
 
-    mutating func record(_ progress: EngineProgress) {
+    mutating func record(_ progress: EngineProgress, at now: ContinuousClock.Instant) {
         if progress.status == EngineProgress.sendingContext {
+            if progress.current != sent?.current { lastMoved = now }
             sent = (progress.current ?? 0, progress.total)
             return
         }
@@ -37,6 +40,7 @@ struct StageProgress {
         if Self.finishedLayerStates.contains(where: { progress.status.hasPrefix($0) }), let total = layer.total {
             layer.current = total
         }
+        if layers[id]?.current != layer.current { lastMoved = now }
         layers[id] = layer
     }
 
@@ -62,8 +66,8 @@ struct StageProgress {
         if let moved, moved.current > 0 || moved.total != nil {
             let amount = ReadableUnits.bytes(moved.current)
             parts.append(moved.total.map { "\(amount) of \(ReadableUnits.bytes($0))" } ?? amount)
-            let seconds = Self.seconds(now - started)
-            if seconds >= 0.2 && moved.current > 0 {
+            let seconds = Self.seconds(min(now, lastMoved ?? now) - started)
+            if seconds >= 0.01 && moved.current > 0 {
                 parts.append(ReadableUnits.bytes(Int64(Double(moved.current) / seconds)) + "/s")
             }
         }

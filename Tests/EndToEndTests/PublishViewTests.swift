@@ -12,7 +12,8 @@ struct PublishViewTests {
             #expect(quiet.status == 0, "\(quiet)")
             #expect(quiet.stderr.contains("==> Sending and building"), "\(quiet)")
             #expect(!quiet.stderr.contains("Step 1/"), "the build's own output is held back: \(quiet)")
-            let buildLine = quiet.stderr.split(separator: "\n").first { $0.contains("build done in") }
+            #expect(!quiet.stderr.contains("pack done"), "no 'pack done' before the real packing: \(quiet)")
+            let buildLine = quiet.stderr.split(separator: "\n").first { $0.contains("sent and built in") }
             #expect(buildLine?.contains("KiB of") == true && buildLine?.contains("/s") == true,
                     "the build line says how much was sent and how fast: \(quiet)")
             #expect(quiet.stderr.components(separatedBy: "\n").count < 20, "a short view: \(quiet)")
