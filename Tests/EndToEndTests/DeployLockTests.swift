@@ -77,7 +77,9 @@ struct DeployLockTests {
             defer { try? FileManager.default.removeItem(at: log) }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: BerthCLI.executable)
-            process.arguments = ["publish", site, "--user", fixture.user, "--base-image", "127.0.0.1:\(port)/silent/nginx:1"]
+            // --verbose: the build's own output ("FROM …/silent/nginx") says it is building.
+            process.arguments = ["publish", site, "--user", fixture.user, "--verbose",
+                                 "--base-image", "127.0.0.1:\(port)/silent/nginx:1"]
             process.environment = fixture.cli().environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)

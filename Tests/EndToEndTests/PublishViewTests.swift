@@ -8,13 +8,16 @@ struct PublishViewTests {
     @Test("plain lines per stage with bytes and rate; build output only with --verbose")
     func plainLines() async throws {
         try await PublishFixture.run { fixture in
-            let quiet = try fixture.cli().run(["publish", try fixture.copyOfSite(), "--user", fixture.user])
+            // A few MiB, so that sending takes long enough to have a rate.
+            let site = try fixture.copyOfSite()
+            try Data(count: 4 << 20).write(to: URL(fileURLWithPath: site + "/large.bin"))
+            let quiet = try fixture.cli().run(["publish", site, "--user", fixture.user])
             #expect(quiet.status == 0, "\(quiet)")
             #expect(quiet.stderr.contains("==> Sending and building"), "\(quiet)")
             #expect(!quiet.stderr.contains("Step 1/"), "the build's own output is held back: \(quiet)")
             #expect(!quiet.stderr.contains("pack done"), "no 'pack done' before the real packing: \(quiet)")
             let buildLine = quiet.stderr.split(separator: "\n").first { $0.contains("sent and built in") }
-            #expect(buildLine?.contains("KiB of") == true && buildLine?.contains("/s") == true,
+            #expect(buildLine?.contains(" MiB of ") == true && buildLine?.contains("/s") == true,
                     "the build line says how much was sent and how fast: \(quiet)")
             #expect(quiet.stderr.components(separatedBy: "\n").count < 20, "a short view: \(quiet)")
 
