@@ -41,3 +41,13 @@ extension PortRequest: ArgumentValue {
         try self.init(parsing: text)
     }
 }
+
+extension LogSince: ArgumentValue {
+    public init?(argument: String) {
+        try? self.init(parsing: argument)
+    }
+
+    init(checkingArgument text: String) throws {
+        try self.init(parsing: text)
+    }
+}

@@ -31,8 +31,8 @@ struct LogsCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Only lines written since then: a duration back from now (30s, 10m, 2h, 1h30m), an RFC 3339 time (2024-05-01T12:00:00Z) or seconds since 1970.",
-        valueName: "time"))
-    var since: String?
+        valueName: "time"), transform: LogSince.parse)
+    var since: LogSince?
 
     // Unconditional: `-3` is a (wrong) value to report, not an option.
     @Option(parsing: .unconditional, help: ArgumentHelp("Only the last N lines of each site.", valueName: "n"),
@@ -57,13 +57,6 @@ struct LogsCommand: AsyncParsableCommand {
         case (.some, true): throw ValidationError("name a site or pass --all, not both")
         default: break
         }
-        if let since {
-            do {
-                _ = try LogSince(parsing: since)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
     }
 
     func run() async throws {
@@ -72,7 +65,7 @@ struct LogsCommand: AsyncParsableCommand {
             let selection = try self.selection.selection(siteNames: site.map { [$0.value] } ?? [], runningOnly: false)
             var failures = 0
             let sites = try await self.selection.locate(selection, failures: &failures)
-            let options = SiteLogOptions(tail: tail?.value, since: try since.map { try LogSince(parsing: $0) }, follow: follow)
+            let options = SiteLogOptions(tail: tail?.value, since: since, follow: follow)
             let reader = SiteLogReader(sites: sites, options: options, selection: selection)
             let format = LogLineFormat(
                 json: json, timestamps: timestamps, showingHost: selection.spansHosts,

@@ -39,8 +39,8 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "Push to this registry, e.g. registry.example.com:5000 (default: $BERTH_REGISTRY, else the inventory's).")
     var registry: String?
 
-    @Option(help: "The version tag (default: derived from the build context's digest).")
-    var tag: String?
+    @Option(help: "The version tag (default: derived from the build context's digest).", transform: ImageTag.parse)
+    var tag: ImageTag?
 
     @OptionGroup var check: ServeCheckOptions
 
@@ -59,17 +59,6 @@ struct PublishCommand: AsyncParsableCommand {
         if sites.count > 1 && image.name != nil {
             throw ValidationError("--name names one site; leave it out when publishing several (each takes its directory's name)")
         }
-        if let tag, !Self.isValidTag(tag) {
-            throw ValidationError("--tag '\(tag)' is not a valid image tag (letters, digits, _ . -; at most 128)")
-        }
-    }
-
-    static func isValidTag(_ tag: String) -> Bool {
-        guard let first = tag.unicodeScalars.first, tag.count <= 128 else { return false }
-        let allowed = { (scalar: Unicode.Scalar) in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_.-".unicodeScalars.contains(scalar))
-        }
-        return allowed(first) && first != "." && first != "-" && tag.unicodeScalars.allSatisfy(allowed)
     }
 
     func run() async throws {
@@ -124,7 +113,7 @@ struct PublishCommand: AsyncParsableCommand {
         options.memory = memory
         options.port = port
         options.registry = registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry
-        options.tag = tag
+        options.tag = tag?.value
         options.dereference = image.dereference
         options.checkTimeout = check.duration
         options.lockWait = lock.duration

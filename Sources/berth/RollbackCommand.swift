@@ -17,8 +17,9 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @OptionGroup var target: SiteArguments
 
-    @Option(help: "The version to run, as `berth versions` lists it.")
-    var to: String?
+    @Option(help: ArgumentHelp("The version to run, as `berth versions` lists it.", valueName: "version"),
+            transform: ImageTag.parse)
+    var to: ImageTag?
 
     @OptionGroup var check: ServeCheckOptions
 
@@ -34,7 +35,7 @@ struct RollbackCommand: AsyncParsableCommand {
             let host = try target.host()
             let rollback = Rollback(host: host, engine: DockerEngine(endpoint: host.endpoint))
             let user = try target.user()
-            let (site, to, checkTimeout, lockWait) = (target.site, to, check.duration, lock.duration)
+            let (site, to, checkTimeout, lockWait) = (target.site, to?.value, check.duration, lock.duration)
             // Ctrl-C or SIGTERM mid-rollback restores the version that was serving instead of leaving it stopped.
             let result = try await InterruptForwarder.cancellingOnInterrupt {
                 try await rollback.run(site: site, user: user, to: to, checkTimeout: checkTimeout,

@@ -36,6 +36,9 @@ struct UsageErrorTests {
         (["rm", "hello", "--lock-wait", "-5"], ["'-5'", "--lock-wait", "0 or more"]),
         (["publish", "sites/hello", "--keep", "0"], ["'0'", "--keep", "1 or more"]),
         (["publish", "sites/hello", "--jobs", "0"], ["'0'", "--jobs", "1 or more"]),
+        (["publish", "sites/hello", "--tag", ".bad"], ["'.bad'", "--tag", "not an image tag"]),
+        (["rollback", "hello", "--to", "a b"], ["'a b'", "--to", "not an image tag"]),
+        (["logs", "hello", "--since", "yesterday"], ["'yesterday'", "--since", "neither a duration"]),
     ])
     func badValue(arguments: [String], expected: [String]) throws {
         let outcome = try run(arguments)
