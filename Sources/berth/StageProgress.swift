@@ -8,7 +8,7 @@ struct StageProgress {
     let started: ContinuousClock.Instant
 
     /// Each layer of a push or pull (or of a base image the build pulls), by its ID.
-    private var layers: [String: (current: Int64, total: Int64?)] = [:]
+    private var layers: [String: (current: Int64, total: Int64?, done: Bool)] = [:]
     /// The build context sent to the engine, and when its last bytes went (the rate is of the sending, not of
     /// the build that follows).
     private var sent: (current: Int64, total: Int64?)?
@@ -34,11 +34,12 @@ struct StageProgress {
             return
         }
         guard let id = progress.id else { return }
-        var layer = layers[id] ?? (current: 0, total: nil)
+        var layer = layers[id] ?? (current: 0, total: nil, done: false)
         if let total = progress.total, total > 0 { layer.total = total }
         if let current = progress.current { layer.current = current }
-        if Self.finishedLayerStates.contains(where: { progress.status.hasPrefix($0) }), let total = layer.total {
-            layer.current = total
+        if Self.finishedLayerStates.contains(where: { progress.status.hasPrefix($0) }) {
+            layer.done = true
+            if let total = layer.total { layer.current = total }
         }
         if layers[id]?.current != layer.current { lastMoved = now }
         layers[id] = layer
@@ -72,7 +73,7 @@ struct StageProgress {
             }
         }
         if sent == nil && layers.count > 1 {
-            let done = layers.values.filter { $0.total != nil && $0.current >= ($0.total ?? 0) }.count
+            let done = layers.values.filter(\.done).count
             parts.append("\(done) of \(layers.count) layers")
         }
         if let step { parts.append(step) }

@@ -28,6 +28,22 @@ struct PublishViewTests {
         }
     }
 
+    @Test("the push is one line for all layers: bytes, rate, layers done")
+    func pushLine() async throws {
+        try await PublishFixture.run { fixture in
+            let outcome = try fixture.cli().run(["publish", try fixture.copyOfSite(), "--user", fixture.user,
+                                                 "--registry", fixture.registry])
+            #expect(outcome.status == 0, "\(outcome)")
+            let pushLine = outcome.stderr.split(separator: "\n").first { $0.contains("pushed in") }
+            let layers = try #require(pushLine?.split(separator: ", ").last, "\(outcome)")
+            let counts = layers.split(separator: " ").compactMap { Int($0) }
+            #expect(layers.hasSuffix("layers)") && counts.count == 2 && counts[0] == counts[1],
+                    "every layer is counted done: \(outcome)")
+            #expect(!outcome.stderr.contains("Layer already exists") && !outcome.stderr.contains("Preparing"),
+                    "no line per layer state: \(outcome)")
+        }
+    }
+
     @Test("a failed build shows the build's output in full")
     func failedBuild() async throws {
         try await PublishFixture.run { fixture in
