@@ -41,8 +41,12 @@ struct UserEnvironmentTests {
             #expect(!rollback.stderr.contains("--user"), "it did not ask for --user: \(rollback)")
             let removed = try cli.run(["rm", "hello", "--images", "--json"])
             #expect(removed.status == 0 && removed.jsonLines.first?["user"] as? String == fixture.user, "\(removed)")
-            let left = try fixture.cli().run(["versions", "hello", "--json"])
-            #expect(left.jsonLines.first?["user"] as? String == other, "only the other user's site is left: \(left)")
+            // (Other tests may have a site hello too: each user is asked for by name.)
+            let gone = try fixture.cli().run(["versions", "hello", "--user", fixture.user])
+            #expect(gone.status == 1 && gone.stderr.contains("no site \(fixture.user)/hello"), "\(gone)")
+            let left = try fixture.cli().run(["versions", "hello", "--user", other, "--json"])
+            #expect(left.status == 0 && left.jsonLines.first?["user"] as? String == other,
+                    "the other user's site is left: \(left)")
         }
     }
 }
