@@ -13,6 +13,8 @@ public struct HostStatus: Sendable, Codable, Equatable {
     /// Number of berth site containers on the host, running or not.
     public var sites: Int?
     public var error: String?
+    /// Where the host was found: the hosts file (and which), or `DOCKER_HOST` (`InventorySource`).
+    public var inventory: String?
 
     /// Asks one host's engine; an unreachable host is reported, not thrown.
     public static func probe(_ host: DockerHost, engine: DockerEngine) async -> HostStatus {

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The image a site is built FROM, as the engine that builds it has it. Its ID is part of what makes a running
+/// site up to date: a site whose files did not change is still rebuilt when its base image did (a patched nginx
+/// pulled with `publish --pull`, or by anyone on the host).
+public struct BaseImage: Sendable, Equatable {
+    public var reference: String
+    /// The image ID (`sha256:…`) `reference` names on the building engine.
+    public var id: String
+
+    public init(reference: String, id: String) {
+        self.reference = reference
+        self.id = id
+    }
+
+    /// The labels the build gives the site's image; its containers inherit them.
+    public var labels: [String: String] {
+        [BerthLabel.baseImage: reference, BerthLabel.baseImageID: id]
+    }
+
+    /// Whether an image or container with `labels` was built on this very image.
+    public func isBase(of labels: [String: String]) -> Bool {
+        labels[BerthLabel.baseImageID] == id
+    }
+
+    /// The version tag of a build of `summary` on this base: the context digest's first 12 hex digits, a dash,
+    /// and the base image ID's first 6, so that a rebuild on a new base never takes the tag of the old build.
+    public func version(of summary: ContextSummary) -> String {
+        summary.version + "-" + String(id.drop { $0 != ":" }.dropFirst().prefix(6))
+    }
+
+    /// `reference` as `engine` has it. It is pulled first when `pull` is set, or when the engine does not have it
+    /// (the build would pull it anyway, and its ID must be known before the build labels the image).
+    static func prepare(_ reference: String, on engine: DockerEngine, pull: Bool, registryAuth: String,
+                        events: Publisher.EventHandler) async throws -> BaseImage {
+        var found = pull ? nil : try await engine.inspectImage(reference)
+        if found == nil {
+            let (name, tag) = split(reference)
+            for try await event in engine.pull(image: name, tag: tag, registryAuth: registryAuth) {
+                if case .progress(let progress) = event { events(.progress(.pull, progress)) }
+            }
+            found = try await engine.inspectImage(reference)
+        }
+        guard let found else { throw EngineError.notFound("image \(reference) (it was pulled and is gone again)") }
+        return BaseImage(reference: reference, id: found.id)
+    }
+
+    /// The registry a reference is pulled from: its first component when that names a host (holds a `.` or a
+    /// `:`, or is `localhost`), else Docker Hub (nil).
+    static func registry(of reference: String) -> String? {
+        let parts = reference.split(separator: "/", maxSplits: 1)
+        guard parts.count == 2, let first = parts.first else { return nil }
+        return first.contains(".") || first.contains(":") || first == "localhost" ? String(first) : nil
+    }
+
+    /// The `X-Registry-Auth` value for pulling `reference`. The credentials given for berth's own registry
+    /// (`BERTH_REGISTRY_USER`/`_PASSWORD`) go only to that registry; any other is asked with what
+    /// `~/.docker/config.json` holds for it, else anonymously.
+    static func registryAuth(for reference: String, publishRegistry: String?, credentials: CredentialStore) throws
+        -> String
+    {
+        let registry = registry(of: reference) ?? "index.docker.io"
+        var store = credentials
+        if registry != publishRegistry {
+            store.environment["BERTH_REGISTRY_USER"] = nil
+            store.environment["BERTH_REGISTRY_PASSWORD"] = nil
+        }
+        guard let found = try store.credentials(for: registry) else { return DockerEngine.anonymousRegistryAuth }
+        return RegistryAuthHeader.value(for: found, registry: registry)
+    }
+
+    /// `name` and `tag` for the engine's pull: a digest reference is pulled whole, a reference without a tag as
+    /// `latest`.
+    static func split(_ reference: String) -> (name: String, tag: String) {
+        if reference.contains("@") { return (reference, "") }
+        let lastSlash = reference.lastIndex(of: "/") ?? reference.startIndex
+        if let colon = reference.lastIndex(of: ":"), colon > lastSlash {
+            return (String(reference[..<colon]), String(reference[reference.index(after: colon)...]))
+        }
+        return (reference, "latest")
+    }
+}
