@@ -29,20 +29,22 @@ public struct BaseImage: Sendable, Equatable {
         summary.version + "-" + String(id.drop { $0 != ":" }.dropFirst().prefix(6))
     }
 
-    /// `reference` as `engine` has it. It is pulled first when `pull` is set, or when the engine does not have it
-    /// (the build would pull it anyway, and its ID must be known before the build labels the image).
-    static func prepare(_ reference: String, on engine: DockerEngine, pull: Bool, registryAuth: String,
-                        events: Publisher.EventHandler) async throws -> BaseImage {
-        var found = pull ? nil : try await engine.inspectImage(reference)
-        if found == nil {
-            let (name, tag) = split(reference)
-            for try await event in engine.pull(image: name, tag: tag, registryAuth: registryAuth) {
-                if case .progress(let progress) = event { events(.progress(.pull, progress)) }
-            }
-            found = try await engine.inspectImage(reference)
+    /// `reference` as `engine` has it, or nil when it does not have it.
+    static func present(_ reference: String, on engine: DockerEngine) async throws -> BaseImage? {
+        try await engine.inspectImage(reference).map { BaseImage(reference: reference, id: $0.id) }
+    }
+
+    /// Pulls `reference` to `engine` and returns it as pulled.
+    static func pull(_ reference: String, to engine: DockerEngine, registryAuth: String,
+                     events: Publisher.EventHandler) async throws -> BaseImage {
+        let (name, tag) = split(reference)
+        for try await event in engine.pull(image: name, tag: tag, registryAuth: registryAuth) {
+            if case .progress(let progress) = event { events(.progress(.pull, progress)) }
         }
-        guard let found else { throw EngineError.notFound("image \(reference) (it was pulled and is gone again)") }
-        return BaseImage(reference: reference, id: found.id)
+        guard let pulled = try await present(reference, on: engine) else {
+            throw EngineError.notFound("image \(reference) (it was pulled and is gone again)")
+        }
+        return pulled
     }
 
     /// The registry a reference is pulled from: its first component when that names a host (holds a `.` or a

@@ -187,14 +187,15 @@ public struct Publisher: Sendable {
         try await SiteLocator(host: host, engine: engine).existingContainer(identity)
     }
 
-    /// The base image as the building engine has it, pulled first with `pull` (see `BaseImage.prepare`).
+    /// The base image as the building engine has it. It is pulled first with `pull`, or when the engine does not
+    /// have it (the build would pull it anyway, and its ID must be known before the build labels the image).
     func prepareBaseImage(_ reference: String, on buildEngine: DockerEngine, pull: Bool, registry: String?,
                           timer: inout StageTimer) async throws -> BaseImage {
+        if !pull, let present = try await BaseImage.present(reference, on: buildEngine) { return present }
         let auth = try BaseImage.registryAuth(for: reference, publishRegistry: registry, credentials: credentials)
-        if pull { timer.start(.pull, detail: "\(reference) on \((builder?.host ?? host).name)") }
-        let base = try await BaseImage.prepare(reference, on: buildEngine, pull: pull, registryAuth: auth,
-                                               events: timer.events)
-        if pull { timer.finish(.pull) }
+        timer.start(.pull, detail: "\(reference) on \((builder?.host ?? host).name)")
+        let base = try await BaseImage.pull(reference, to: buildEngine, registryAuth: auth, events: timer.events)
+        timer.finish(.pull)
         return base
     }
 
