@@ -105,6 +105,28 @@ struct SiteNamesTests {
         }
     }
 
+    @Test("a container berth did not make under a site's or a lock's name is left alone; no message says remove it",
+          .timeLimit(.minutes(2)))
+    func foreignContainersUnderBerthNames() async throws {
+        try await PublishFixture.run { fixture in
+            let taken = SiteIdentity(user: fixture.user, site: "taken")
+            let locked = SiteIdentity(user: fixture.user, site: "locked")
+            let plainSite = try await fixture.startPlainContainer(name: taken.containerName)
+            let plainLock = try await fixture.startPlainContainer(name: locked.lockContainerName)
+            let site = try fixture.copyOfSite()
+            for (identity, says) in [(taken, "berth did not create it"), (locked, "not berth's lock")] {
+                let outcome = try fixture.cli().run(
+                    ["publish", site, "--user", fixture.user, "--name", identity.site, "--lock-wait", "2"], timeout: 60)
+                #expect(outcome.status != 0, "\(outcome)")
+                #expect(outcome.stderr.contains(says), "\(outcome)")
+                #expect(!outcome.stderr.lowercased().contains("remove"), "\(outcome)")
+            }
+            for id in [plainSite, plainLock] {
+                #expect(try await fixture.engine.inspectContainer(id)?.state.running == true)
+            }
+        }
+    }
+
     @Test("a directory named 日本 or lock is refused without --name, naming it; --user lock is refused")
     func unusableNames() throws {
         let fixtureless = BerthCLI(removing: ["BERTH_USER"])
