@@ -16,12 +16,14 @@ struct InventorySourceTests {
         let directory = try TemporarySite()
         try directory.write("hosts.yml", Self.berthFile)
         let environment = ["DOCKER_HOST": "tcp://127.0.0.1:2999"]
-        let inventory = try Inventory.load(explicitPath: nil, environment: environment, currentDirectory: directory.path)
+        let inventory = try Inventory.load(explicitPath: nil, environment: environment,
+                                           currentDirectory: directory.path)
         #expect(inventory.hosts.map(\.name) == ["web2"])
         #expect(inventory.source == .currentDirectory(file: directory.path + "/hosts.yml",
                                                       ignoredDockerHost: "tcp://127.0.0.1:2999"))
         let text = inventory.source.description
-        #expect(text.contains(directory.path + "/hosts.yml") && text.contains("DOCKER_HOST=tcp://127.0.0.1:2999 is not used"))
+        #expect(text.contains(directory.path + "/hosts.yml"))
+        #expect(text.contains("DOCKER_HOST=tcp://127.0.0.1:2999 is not used"))
     }
 
     @Test("without a file: DOCKER_HOST, else the default socket; --hosts and BERTH_HOSTS name their file")

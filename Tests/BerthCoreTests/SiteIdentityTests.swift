@@ -9,8 +9,9 @@ struct SiteIdentityTests {
         SiteIdentity(user: "probe-x", site: "y"), SiteIdentity(user: "probe", site: "x-y"),
         SiteIdentity(user: "lock", site: "probe-x"), SiteIdentity(user: "probe", site: "x"),
         SiteIdentity(user: "probe", site: "x-next"), SiteIdentity(user: "lock-probe", site: "x"),
-        SiteIdentity(user: "a", site: "b-c-d"), SiteIdentity(user: "a-b", site: "c-d"), SiteIdentity(user: "a-b-c", site: "d"),
-        SiteIdentity(user: "berth", site: "lock"), SiteIdentity(user: "next", site: "a"), SiteIdentity(user: "a", site: "next"),
+        SiteIdentity(user: "a", site: "b-c-d"), SiteIdentity(user: "a-b", site: "c-d"),
+        SiteIdentity(user: "a-b-c", site: "d"), SiteIdentity(user: "berth", site: "lock"),
+        SiteIdentity(user: "next", site: "a"), SiteIdentity(user: "a", site: "next"),
     ]
 
     @Test("no two identities share a container, staging, lock or image name, and no kinds overlap")

@@ -262,7 +262,8 @@ struct OperateTests {
             let status = try await BackgroundBerth.interruptedInCheck(
                 fixture.cli(), ["rollback", "hello", "--user", fixture.user, "--to", "unanswering"], signal: SIGTERM)
             #expect(status != nil && status != 0)
-            #expect(try await fixture.engine.inspectContainer(SiteIdentity(user: fixture.user, site: "hello").lockContainerName) == nil,
+            #expect(try await fixture.engine.inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello").lockContainerName) == nil,
                     "the deploy lock was released")
             #expect(await Self.serves(url)?.contains("Serving") == true, "the version that was serving serves again")
             let containers = try await fixture.containers()

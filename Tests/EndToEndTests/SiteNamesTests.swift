@@ -89,7 +89,8 @@ struct SiteNamesTests {
                 let plainURL = try #require(plainResult["url"] as? String)
                 #expect(plainURL != dashedURL)
                 #expect(plainResult["containerName"] as? String == plain.containerName)
-                #expect(await OperateTests.serves(dashedURL)?.contains("I am x/y") == true, "the other site is untouched")
+                #expect(await OperateTests.serves(dashedURL)?.contains("I am x/y") == true,
+                        "the other site is untouched")
                 #expect(await OperateTests.serves(plainURL)?.contains("I am x-y") == true)
 
                 try OperateTests.write("I am still x/y", to: dashedSite)
@@ -143,7 +144,8 @@ struct SiteNamesTests {
         }
         let named = try fixtureless.run(["render", root + "/日本", "--user", "ann", "--name", "nihon"], timeout: 30)
         #expect(named.status == 0 && named.stdout.contains("berth.site=\"nihon\""), "\(named)")
-        let lockUser = try fixtureless.run(["render", root + "/日本", "--user", "lock", "--name", "nihon"], timeout: 30)
+        let lockUser = try fixtureless.run(["render", root + "/日本", "--user", "lock", "--name", "nihon"],
+                                           timeout: 30)
         #expect(lockUser.status != 0 && lockUser.stderr.contains("reserved"), "\(lockUser)")
     }
 

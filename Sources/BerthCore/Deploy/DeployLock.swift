@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// A lock on one site, kept by the host's Docker engine so that runners on different machines see it: a created
-/// (never started) container named `SiteIdentity.lockContainerName`. Container names are unique on an engine, so creating it
+/// (never started) container named `berth-lock-USER-SITE`. Container names are unique on an engine, so creating it
 /// is atomic; whoever fails to create it waits for it to go away.
 ///
 /// A holder that was killed leaves its lock behind. Such a lock is broken when it has expired (`ttl`), or at once

@@ -23,7 +23,7 @@ public struct HostStatus: Sendable, Codable, Equatable {
         do {
             let ping = try await engine.ping()
             let info = try await engine.info()
-            // Only the sites' own containers: not a publish's `-next`, nor a build's intermediate containers, which
+            // Only the sites' own containers: not a publish's `--next`, nor a build's intermediate containers, which
             // carry the labels of the Dockerfile's LABEL line.
             let sites = try await SiteLocator(host: host, engine: engine).containers()
             status.reachable = true

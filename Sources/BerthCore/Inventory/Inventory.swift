@@ -65,7 +65,8 @@ public struct Inventory: Sendable {
             return inventory
         }
         let local = DockerHost(name: "local", endpoint: try DockerEndpoint.fromEnvironment(environment))
-        return Inventory(hosts: [local], source: dockerHost(environment).map(InventorySource.dockerHost) ?? .defaultSocket)
+        let source = dockerHost(environment).map(InventorySource.dockerHost) ?? .defaultSocket
+        return Inventory(hosts: [local], source: source)
     }
 
     private static func dockerHost(_ environment: [String: String]) -> String? {
