@@ -82,3 +82,19 @@ public struct BaseImage: Sendable, Equatable {
         return (reference, "latest")
     }
 }
+
+/// The base image could not be pulled; nothing was built.
+public struct BaseImagePullError: Error, Sendable, CustomStringConvertible {
+    public var reference: String
+    public var host: String
+    public var reason: String
+    /// `--pull` asked for it (else the host did not have the image).
+    public var requested: Bool
+
+    public var description: String {
+        let note = requested
+            ? " Without --pull, the copy \(host) already has (if any) is built on."
+            : " \(host) does not have it either: check the name, --base-image, and the registry's credentials."
+        return "could not pull the base image \(reference) to \(host): \(reason).\(note)"
+    }
+}

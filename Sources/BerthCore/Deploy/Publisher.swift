@@ -194,7 +194,13 @@ public struct Publisher: Sendable {
         if !pull, let present = try await BaseImage.present(reference, on: buildEngine) { return present }
         let auth = try BaseImage.registryAuth(for: reference, publishRegistry: registry, credentials: credentials)
         timer.start(.pull, detail: "\(reference) on \((builder?.host ?? host).name)")
-        let base = try await BaseImage.pull(reference, to: buildEngine, registryAuth: auth, events: timer.events)
+        let base: BaseImage
+        do {
+            base = try await BaseImage.pull(reference, to: buildEngine, registryAuth: auth, events: timer.events)
+        } catch let error as EngineError {
+            throw BaseImagePullError(reference: reference, host: (builder?.host ?? host).name, reason: "\(error)",
+                                     requested: pull)
+        }
         timer.finish(.pull)
         return base
     }
