@@ -23,7 +23,9 @@ struct HostsCommand: AsyncParsableCommand {
                 for (index, host) in inventory.hosts.enumerated() {
                     group.addTask {
                         let engine = DockerEngine(endpoint: host.endpoint, requestTimeout: .seconds(10))
-                        return (index, await HostStatus.probe(host, engine: engine))
+                        var status = await HostStatus.probe(host, engine: engine)
+                        status.inventory = inventory.source.description
+                        return (index, status)
                     }
                 }
                 var results: [(Int, HostStatus)] = []
@@ -35,7 +37,7 @@ struct HostsCommand: AsyncParsableCommand {
                     try Console.jsonLine(status)
                 }
             } else {
-                Console.writeOutput(Self.table(statuses))
+                Console.writeOutput(Self.table(statuses) + "(\(inventory.source))\n")
             }
             if statuses.contains(where: { !$0.reachable }) {
                 throw ExitCode.failure

@@ -51,6 +51,9 @@ struct PublishCommand: AsyncParsableCommand {
     @OptionGroup var lock: LockOptions
 
 
+    @Flag(help: "Pull the base image before building, so that the site is rebuilt on a newer one (a security fix).")
+    var pull = false
+
     @Flag(help: "Print JSON lines: progress events, then the result (or the error).")
     var json = false
 
@@ -118,6 +121,7 @@ struct PublishCommand: AsyncParsableCommand {
         options.checkTimeout = check.duration
         options.lockWait = lock.duration
         options.keepVersions = keep.value
+        options.pullBaseImage = pull
         return options
     }
 

@@ -47,10 +47,10 @@ struct SitesCommand: AsyncParsableCommand {
     }
 
     static func table(_ lists: [HostSiteList]) -> String {
-        var rows = [["USER", "SITE", "HOST", "STATE", "URL", "VERSION", "MEMORY", "UPTIME"]]
+        var rows = [["USER", "SITE", "HOST", "STATE", "URL", "VERSION", "MEMORY", "UPTIME", "BASE"]]
         for list in lists {
             if list.error != nil {
-                rows.append(["-", "-", list.host.name, "error", "-", "-", "-", "-"])
+                rows.append(["-", "-", list.host.name, "error", "-", "-", "-", "-", "-"])
             }
             for site in list.sites {
                 let limit = site.memoryLimit.map(ReadableUnits.bytes) ?? "no limit"
@@ -58,6 +58,7 @@ struct SitesCommand: AsyncParsableCommand {
                     site.user, site.site, site.host, site.state.rawValue, site.url ?? "-", site.version ?? "-",
                     "\(site.memoryUsage.map(ReadableUnits.bytes) ?? "-") / \(limit)",
                     site.uptimeSeconds.map { ReadableUnits.duration(seconds: $0) } ?? "-",
+                    site.baseOutdated.map { $0 ? "outdated" : "current" } ?? "-",
                 ])
             }
         }

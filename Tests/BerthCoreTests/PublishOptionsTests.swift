@@ -11,10 +11,13 @@ struct PublishOptionsTests {
         }
     }
 
-    @Test("container and image names follow berth-USER-SITE and [REGISTRY/]USER/SITE")
+    @Test("container and image names follow berth--USER--SITE and [REGISTRY/]USER/SITE")
     func names() {
         let identity = SiteIdentity(user: "alice", site: "blog")
-        #expect(identity.containerName == "berth-alice-blog")
+        #expect(identity.containerName == "berth--alice--blog")
+        #expect(identity.lockContainerName == "berth-lock--alice--blog")
+        #expect(identity.stagingContainerName == "berth--alice--blog--next")
+        #expect(identity.legacyContainerName == "berth-alice-blog")
         #expect(identity.repository(registry: nil) == "alice/blog")
         #expect(identity.repository(registry: "127.0.0.1:5000") == "127.0.0.1:5000/alice/blog")
         #expect(identity.owns([BerthLabel.user: "alice", BerthLabel.site: "blog", "x": "y"]))

@@ -70,7 +70,7 @@ struct SiteConfigTests {
 
     @Test func siteNames() {
         #expect(SiteName.sanitized("My Site_2") == "my-site-2")
-        #expect(SiteName.sanitized("..") == "site")
+        #expect(SiteName.sanitized("..") == "")
         #expect(SiteName.isValid("hello"))
         #expect(!SiteName.isValid("Hello"))
         #expect(!SiteName.isValid("a/b"))

@@ -84,7 +84,7 @@ struct DeployLockTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)
             try process.run()
-            let lockName = "berth-lock-\(fixture.user)-hello"
+            let lockName = SiteIdentity(user: fixture.user, site: "hello").lockContainerName
             var building = false
             // A generous deadline: on a loaded machine, starting berth and reaching the build can take a while.
             let deadline = ContinuousClock.now + .seconds(120)

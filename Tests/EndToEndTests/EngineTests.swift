@@ -424,8 +424,9 @@ struct EngineTests {
         let started = ContinuousClock.now
         let error = await #expect(throws: EngineError.self) { try await engine.ping() }
         #expect(ContinuousClock.now - started < .seconds(15))
-        guard case .timeout? = error else {
-            Issue.record("expected .timeout, got \(String(describing: error))")
+        // A silent ping means no Docker engine answers there (a ping is never given longer than a request).
+        guard case .notAnEngine? = error else {
+            Issue.record("expected .notAnEngine, got \(String(describing: error))")
             return
         }
     }

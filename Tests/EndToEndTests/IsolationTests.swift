@@ -14,7 +14,8 @@ struct IsolationTests {
                 let url = published.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(try await PublishFixture.get(url).status == 200, "bob's site serves on its published port")
 
-                let container = try #require(try await bob.engine.inspectContainer("berth-\(bob.user)-hello"))
+                let container = try #require(try await bob.engine.inspectContainer(
+                    SiteIdentity(user: bob.user, site: "hello").containerName))
                 #expect(container.networkSettings?.networks.map { Array($0.keys) } == [SiteNetwork.name],
                         "the site is on the sites' network only")
                 let address = try #require(container.networkSettings?.networks?[SiteNetwork.name]?.ipAddress)
@@ -45,7 +46,8 @@ struct IsolationTests {
 
             let second = try fixture.cli().run(["publish", "sites/hello", "--user", fixture.user, "--name", "two"])
             #expect(second.status == 0, "an ambiguous network name does not fail the publish: \(second)")
-            let container = try #require(try await fixture.engine.inspectContainer("berth-\(fixture.user)-two"))
+            let container = try #require(try await fixture.engine.inspectContainer(
+                SiteIdentity(user: fixture.user, site: "two").containerName))
             #expect(container.hostConfig.networkMode == original.id, "the site joined the oldest network")
             #expect(try await fixture.engine.listNetworks(named: SiteNetwork.name).map(\.id) == [original.id],
                     "the extra network, which no container used, was removed")

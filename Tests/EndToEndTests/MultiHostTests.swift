@@ -126,9 +126,11 @@ struct MultiHostTests {
             #expect(url.hasPrefix("http://\(topology.web2):"))
             let page = try await PublishFixture.get(url)
             #expect(page.status == 200 && page.body.contains("Hello from berth"))
-            let container = try await topology.engine(topology.web2).inspectContainer("berth-\(fixture.user)-hello")
+            let container = try await topology.engine(topology.web2).inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello").containerName)
             #expect(container?.state.running == true, "the container runs on web2")
-            #expect(try await fixture.engine.inspectContainer("berth-\(fixture.user)-hello") == nil, "not locally")
+            #expect(try await fixture.engine.inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello").containerName) == nil, "not locally")
         }
     }
 
@@ -145,7 +147,8 @@ struct MultiHostTests {
             #expect(image.hasPrefix(topology.registry + "/"))
             #expect(outcome.jsonLines.contains { $0["stage"] as? String == "pull" && $0["state"] as? String == "finished" })
             #expect(try await topology.engine(topology.web1).inspectImage(image) != nil, "built on web1")
-            let onWeb2 = try await topology.engine(topology.web2).inspectContainer("berth-\(fixture.user)-hello")
+            let onWeb2 = try await topology.engine(topology.web2).inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello").containerName)
             #expect(onWeb2?.config.image == image)
             let url = try #require(result["url"] as? String)
             #expect(try await PublishFixture.get(url).status == 200)
@@ -287,7 +290,7 @@ struct MultiHostTests {
             let onWeb1 = try await topology.engine(topology.web1).listContainers(all: true)
                 .compactMap(\.name).filter { $0.contains(fixture.user) }
             #expect(onWeb1.count == succeeded.count, "\(onWeb1)")
-            #expect(!onWeb1.contains { $0.hasSuffix("-next") || $0.hasPrefix("berth-lock-") })
+            #expect(!onWeb1.contains { $0.hasSuffix("--next") || $0.hasPrefix("berth-lock--") })
         }
     }
 }

@@ -50,7 +50,7 @@ struct OperateTests {
             let usage = try #require(site["memoryUsage"] as? Int, "one stats sample gives the memory in use")
             #expect(usage > 0 && usage < 96 << 20)
             #expect((site["uptimeSeconds"] as? Int ?? -1) >= 0)
-            #expect(site["containerName"] as? String == "berth-\(fixture.user)-hello")
+            #expect(site["containerName"] as? String == SiteIdentity(user: fixture.user, site: "hello").containerName)
 
             let table = try fixture.cli().run(["sites", "--user", fixture.user])
             #expect(table.status == 0, "\(table)")
@@ -148,11 +148,13 @@ struct OperateTests {
             _ = try Self.publish(fixture, "sites/hello")
             let stranger = fixture.user + "x"
             // The canonical name of stranger/hello, but no labels: not a berth site.
-            let plain = try await fixture.startPlainContainer(name: "berth-\(stranger)-hello")
+            let plain = try await fixture.startPlainContainer(
+                name: SiteIdentity(user: stranger, site: "hello").containerName)
             // A berth site called hello, of another user.
             let otherUser = fixture.user + "y"
             let other = try await fixture.startPlainContainer(
-                name: "berth-\(otherUser)-hello", labels: [BerthLabel.site: "hello", BerthLabel.user: otherUser])
+                name: SiteIdentity(user: otherUser, site: "hello").containerName,
+                labels: [BerthLabel.site: "hello", BerthLabel.user: otherUser])
             let cli = fixture.cli()
 
             let ambiguous = try cli.run(["stop", "hello"])
@@ -260,7 +262,8 @@ struct OperateTests {
             let status = try await BackgroundBerth.interruptedInCheck(
                 fixture.cli(), ["rollback", "hello", "--user", fixture.user, "--to", "unanswering"], signal: SIGTERM)
             #expect(status != nil && status != 0)
-            #expect(try await fixture.engine.inspectContainer("berth-lock-\(fixture.user)-hello") == nil,
+            #expect(try await fixture.engine.inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello").lockContainerName) == nil,
                     "the deploy lock was released")
             #expect(await Self.serves(url)?.contains("Serving") == true, "the version that was serving serves again")
             let containers = try await fixture.containers()

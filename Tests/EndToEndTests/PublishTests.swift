@@ -28,7 +28,8 @@ struct PublishTests {
             #expect(missing.status == 404)
             #expect(missing.body.contains("Page not found"), "the site's 404.html is the error page")
 
-            let container = try #require(try await fixture.engine.inspectContainer("berth-\(fixture.user)-hello"))
+            let container = try #require(try await fixture.engine.inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello").containerName))
             #expect(container.hostConfig.memory == Int64(64 << 20))
             #expect(container.hostConfig.memorySwap == Int64(64 << 20))
             #expect(container.hostConfig.readonlyRootfs == true)
@@ -63,7 +64,8 @@ struct PublishTests {
             let home = try await PublishFixture.get(url)
             #expect(home.status == 200)
             #expect(home.body.contains("Hello from berth"))
-            let container = try #require(try await fixture.engine.inspectContainer("berth-\(fixture.user)-hello-py"))
+            let container = try #require(try await fixture.engine.inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello-py").containerName))
             #expect(container.hostConfig.memory == Int64(96 << 20))
             #expect(container.config.user == "65534:65534")
             #expect(container.labels[BerthLabel.server] == "python")
@@ -86,7 +88,7 @@ struct PublishTests {
             #expect(try await PublishFixture.get(url).body.contains("Version two"))
             let containers = try await fixture.containers()
             #expect(containers.count == 1, "exactly one container serves the site")
-            #expect(containers.first?.name == "berth-\(fixture.user)-hello")
+            #expect(containers.first?.name == SiteIdentity(user: fixture.user, site: "hello").containerName)
 
             let third = try cli.run(["publish", site, "--user", fixture.user, "--json"])
             #expect(third.status == 0, "\(third)")
@@ -166,7 +168,8 @@ struct PublishTests {
                 fixture.cli(["BERTH_TEMPLATES": try fixture.unansweringTemplates()]),
                 ["publish", site, "--user", fixture.user], signal: signal)
             #expect(status != nil && status != 0)
-            #expect(try await fixture.engine.inspectContainer("berth-lock-\(fixture.user)-hello") == nil,
+            #expect(try await fixture.engine.inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello").lockContainerName) == nil,
                     "the deploy lock was released")
             let home = try await PublishFixture.get(url)
             #expect(home.status == 200)

@@ -29,7 +29,7 @@ public struct DeployLock: Sendable {
         self.ttl = ttl
     }
 
-    public var containerName: String { "berth-lock-\(identity.user)-\(identity.site)" }
+    public var containerName: String { identity.lockContainerName }
 
     /// Who holds a lock, as its labels tell.
     public struct Holder: Sendable, Equatable, CustomStringConvertible {
@@ -176,7 +176,8 @@ public enum DeployLockError: Error, Sendable, CustomStringConvertible {
             return "another publish, rollback or rm of \(site) is under way (held by \(holder)); waited \(waited) s. "
                 + "Try again when it has finished, or wait longer with --lock-wait"
         case .foreignContainer(let name):
-            return "a container named \(name) exists but is not a berth lock; remove or rename it"
+            return "a container named \(name) exists but is not berth's lock for this site (berth did not create "
+                + "it), so berth cannot lock the site and leaves it alone; publish under another --name or --user"
         }
     }
 }

@@ -16,7 +16,7 @@ public enum PublishError: Error, Sendable, CustomStringConvertible {
         case .nameTaken(let name, let host, let owner):
             let whose = owner.map { "it belongs to \($0)" } ?? "berth did not create it"
             return "a container named \(name) already exists on \(host) and \(whose); berth leaves it alone. "
-                + "Publish under another --name or --user, or remove that container"
+                + "Publish under another --name or --user"
         case .siteChangedDuringPublish(let site):
             return "the files of \(site) changed while it was being published; publish again once they are written"
         case .noFreePort(let host, let range):

@@ -40,6 +40,8 @@ public struct PublishOptions: Sendable {
     public var lockWait: Duration
     /// How many versions' images stay on the host after a publish (the new one included); older ones are removed.
     public var keepVersions: Int
+    /// `--pull`: pull the base image before building, so that a patched one is built on.
+    public var pullBaseImage = false
 
     public init(siteName: String? = nil, user: String, server: ServerKind? = nil, baseImage: String? = nil,
                 memory: MemoryLimit? = nil, port: PortRequest? = nil, registry: String? = nil, tag: String? = nil,

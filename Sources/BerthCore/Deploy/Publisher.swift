@@ -54,9 +54,13 @@ public struct Publisher: Sendable {
         let context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
         let summary = try await context.summary()
+        if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
+            events(.warning(warning))
+        }
         timer.finish(.pack)
 
         try await engine.ping()
+        try await HostMemoryCheck.check(memory, on: host, engine: engine)
         if case .tcp = host.endpoint.transport, !host.endpoint.isLoopback {
             events(.warning("\(host.name)'s engine is reached over plain TCP (\(host.endpoint)): anyone who can reach "
                 + "that port controls its Docker; use TLS (a 'tls:' directory in the hosts file, or DOCKER_TLS_VERIFY)"))
@@ -69,7 +73,8 @@ public struct Publisher: Sendable {
             events(.waitingForLock(holder: holder.description))
         }) {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
-                                   memory: memory, portRequest: portRequest, context: context, summary: summary)
+                                   memory: memory, portRequest: portRequest, context: context, summary: summary,
+                                   baseImage: baseImage)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -84,6 +89,7 @@ public struct Publisher: Sendable {
         var portRequest: PortRequest
         var context: BuildContext
         var summary: ContextSummary
+        var baseImage: String
     }
 
     private func publishLocked(_ plan: PublishPlan, timer: inout StageTimer) async throws -> PublishResult {
@@ -91,14 +97,16 @@ public struct Publisher: Sendable {
         let (identity, options, summary, memory, portRequest) =
             (plan.identity, plan.options, plan.summary, plan.memory, plan.portRequest)
         let existing = try await existingContainer(identity)
-        if let existing, let result = upToDate(existing, identity: identity, digest: summary.digest, memory: memory,
-                                               portRequest: portRequest, stageSeconds: timer.seconds) {
+        let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
+        let buildEngine = builder?.engine ?? engine
+        let base = try await prepareBaseImage(plan.baseImage, on: buildEngine, pull: options.pullBaseImage,
+                                              registry: registry, timer: &timer)
+        if let existing, let result = upToDate(existing, identity: identity, digest: summary.digest, base: base,
+                                               memory: memory, portRequest: portRequest, stageSeconds: timer.seconds) {
             events(.upToDate(url: result.url))
             return result
         }
 
-        let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
-        let buildEngine = builder?.engine ?? engine
         if let builder, registry == nil {
             throw PublishError.invalidOption(
                 "building on \(builder.host.name) for \(host.name) needs a registry to carry the image: "
@@ -106,13 +114,15 @@ public struct Publisher: Sendable {
         }
         let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
         let repository = identity.repository(registry: registry)
-        let version = options.tag ?? summary.version
+        let version = options.tag ?? base.version(of: summary)
         let image = "\(repository):\(version)"
         let labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
-        // The Dockerfile carries the labels that do not change; the build adds the digest, and the version only when
-        // `--tag` named one (else it is read from the digest), since the classic builder makes a step of each.
-        var buildLabels = [BerthLabel.digest: summary.digest]
-        if version != summary.version { buildLabels[BerthLabel.version] = version }
+            .merging(base.labels) { _, base in base }
+        // The Dockerfile carries the labels that do not change; the build adds the digest, the base image and the
+        // version.
+        var buildLabels = base.labels
+        buildLabels[BerthLabel.digest] = summary.digest
+        buildLabels[BerthLabel.version] = version
 
         // An image this publish makes is removed again if the publish fails, so that a broken build never counts
         // as a kept version; one that already existed (the same content published before) is left alone.
@@ -181,10 +191,29 @@ public struct Publisher: Sendable {
         try await SiteLocator(host: host, engine: engine).existingContainer(identity)
     }
 
-    /// A result when the running container already serves this exact content with these settings.
-    func upToDate(_ container: ContainerInspect, identity: SiteIdentity, digest: String, memory: MemoryLimit,
-                  portRequest: PortRequest, stageSeconds: [String: Double]) -> PublishResult? {
-        guard container.state.running, container.labels[BerthLabel.digest] == digest,
+    /// The base image as the building engine has it. It is pulled first with `pull`, or when the engine does not
+    /// have it (the build would pull it anyway, and its ID must be known before the build labels the image).
+    func prepareBaseImage(_ reference: String, on buildEngine: DockerEngine, pull: Bool, registry: String?,
+                          timer: inout StageTimer) async throws -> BaseImage {
+        if !pull, let present = try await BaseImage.present(reference, on: buildEngine) { return present }
+        let auth = try BaseImage.registryAuth(for: reference, publishRegistry: registry, credentials: credentials)
+        timer.start(.pull, detail: "\(reference) on \((builder?.host ?? host).name)")
+        let base: BaseImage
+        do {
+            base = try await BaseImage.pull(reference, to: buildEngine, registryAuth: auth, events: timer.events)
+        } catch let error as EngineError {
+            throw BaseImagePullError(reference: reference, host: (builder?.host ?? host).name, reason: "\(error)",
+                                     requested: pull)
+        }
+        timer.finish(.pull)
+        return base
+    }
+
+    /// A result when the running container already serves this exact content, built on this very base image,
+    /// with these settings.
+    func upToDate(_ container: ContainerInspect, identity: SiteIdentity, digest: String, base: BaseImage,
+                  memory: MemoryLimit, portRequest: PortRequest, stageSeconds: [String: Double]) -> PublishResult? {
+        guard container.state.running, container.labels[BerthLabel.digest] == digest, base.isBase(of: container.labels),
               container.hostConfig.memory == memory.bytes,
               let port = Self.publishedPort(of: container)
         else { return nil }

@@ -13,7 +13,7 @@ struct Replacement {
     let existing: ContainerInspect?
 
     /// The new container is created beside the old one under this name, and renamed once it has taken over.
-    var stagingName: String { identity.containerName + "-next" }
+    var stagingName: String { identity.stagingContainerName }
 
     func run(image: String, server: ServerKind, memory: MemoryLimit, portRequest: PortRequest,
              labels: [String: String], checkTimeout: Duration, timer: inout StageTimer) async throws

@@ -15,7 +15,8 @@ public struct SiteContainer: Sendable, Equatable {
 }
 
 /// Finds berth's site containers on a host by their labels, never by name: containers berth did not create, and
-/// the staging containers of a publish under way, are left out.
+/// the staging containers of a publish under way, are left out. A site published by an earlier berth, whose
+/// container still has the legacy name, is found too.
 public struct SiteLocator: Sendable {
     public let host: DockerHost
     public let engine: DockerEngine
@@ -33,10 +34,11 @@ public struct SiteLocator: Sendable {
         let found = try await engine.listContainers(all: true, labelFilters: filters)
         return found.compactMap { summary -> SiteContainer? in
             guard let labels = summary.labels, let siteName = labels[BerthLabel.site],
-                  let userName = labels[BerthLabel.user] else { return nil }
+                  let userName = labels[BerthLabel.user], SiteName.isValid(siteName), SiteName.isValid(userName)
+            else { return nil }
             let identity = SiteIdentity(user: userName, site: siteName)
-            // Only the canonical container is the site; `-next` is a publish in flight.
-            guard summary.name == identity.containerName else { return nil }
+            // Only the site's own container; `--next` is a publish in flight.
+            guard let name = summary.name, identity.isSiteContainerName(name) else { return nil }
             return SiteContainer(host: host, identity: identity, summary: summary)
         }
         .sorted { ($0.identity.user, $0.identity.site) < ($1.identity.user, $1.identity.site) }
@@ -53,16 +55,23 @@ public struct SiteLocator: Sendable {
         throw SiteLookupError.ambiguous(site: site, host: host.name, owners: matches.map(\.identity.user))
     }
 
-    /// The container under the site's canonical name, if any. One that is not this site's (another user's, or
-    /// not berth's at all) is never touched: finding it is an error.
+    /// The site's container, if any: the one under its name, else one an earlier berth left under the legacy
+    /// name. A container under the site's name that is not this site's (another user's, or not berth's at all) is
+    /// never touched: finding it is an error. One under the legacy name that is not this site's is simply another
+    /// site's (that name was shared): it is left alone and does not stand in the way.
     public func existingContainer(_ identity: SiteIdentity) async throws -> ContainerInspect? {
-        guard let container = try await engine.inspectContainer(identity.containerName) else { return nil }
-        guard identity.owns(container.labels) else {
-            let labels = container.labels
-            let owner = labels[BerthLabel.site].map { "\(labels[BerthLabel.user] ?? "?")/\($0)" }
-            throw PublishError.nameTaken(containerName: identity.containerName, host: host.name, owner: owner)
+        if let container = try await engine.inspectContainer(identity.containerName) {
+            guard identity.owns(container.labels) else {
+                let labels = container.labels
+                let owner = labels[BerthLabel.site].map { "\(labels[BerthLabel.user] ?? "?")/\($0)" }
+                throw PublishError.nameTaken(containerName: identity.containerName, host: host.name, owner: owner)
+            }
+            return container
         }
-        return container
+        guard let legacy = try await engine.inspectContainer(identity.legacyContainerName),
+              identity.owns(legacy.labels)
+        else { return nil }
+        return legacy
     }
 }
 

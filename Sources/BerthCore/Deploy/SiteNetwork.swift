@@ -69,7 +69,8 @@ public enum SiteNetworkError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .foreign(let name):
             return "a network named \(name) exists that berth did not create (or that lets containers reach one "
-                + "another); berth runs every site on its own isolated network of that name: remove or rename it"
+                + "another); berth runs every site on its own isolated network of that name, and leaves that one "
+                + "alone: publishing to this host needs the name freed by whoever made it"
         case .vanished:
             return "the network \(SiteNetwork.name) was created and removed again while publishing; publish again"
         }

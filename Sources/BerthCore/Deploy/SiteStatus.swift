@@ -37,6 +37,12 @@ public struct SiteStatus: Sendable, Codable, Equatable {
     public var containerID: String
     public var containerName: String
     public var image: String?
+    /// The image the site was built FROM (`berth.base.image`); nil for a site built before berth recorded it.
+    public var baseImage: String?
+    /// True when the host's `baseImage` is now another image than the one the site was built on (a newer one was
+    /// pulled): publishing again rebuilds it on the new one. Nil when that cannot be told (the host does not have
+    /// the base image, as when the site was built on another host, or the site predates the label).
+    public var baseOutdated: Bool?
 }
 
 /// The sites of one host, or why they could not be listed.
@@ -100,6 +106,8 @@ extension SiteLocator {
             version: details.labels[BerthLabel.version],
             memoryLimit: details.hostConfig.memory.flatMap { $0 > 0 ? $0 : nil },
             containerID: details.id, containerName: details.plainName, image: details.config.image)
+        status.baseImage = details.labels[BerthLabel.baseImage]
+        status.baseOutdated = await baseOutdated(details.labels)
         guard state == .running else { return status }
         if let startedAt = details.state.startedAt, let started = EngineTimestamp.parse(startedAt) {
             status.startedAt = startedAt
@@ -107,6 +115,14 @@ extension SiteLocator {
         }
         status.memoryUsage = await memoryInUse(container.id)
         return status
+    }
+
+    /// Whether the base image named in a site's labels is now another image on the host; nil when unknown.
+    private func baseOutdated(_ labels: [String: String]) async -> Bool? {
+        guard let reference = labels[BerthLabel.baseImage], let builtOn = labels[BerthLabel.baseImageID],
+              let current = try? await engine.inspectImage(reference)
+        else { return nil }
+        return current.id != builtOn
     }
 
     /// One stats sample. A container that stops in the meantime just has no figure.

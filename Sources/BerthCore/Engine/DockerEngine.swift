@@ -16,6 +16,9 @@ public final class DockerEngine: Sendable {
     let logger: Logger
     /// How long an ordinary request (inspect, create, list…) may take, answer included.
     let requestTimeout: Duration
+    /// How long a ping may take. A ping is the first request to every engine and costs the daemon nothing, so a
+    /// peer that has not answered one in this time (a port that accepts and stays silent) is not waited for.
+    let pingTimeout: Duration
     private let tlsConfiguration: Result<TLSConfiguration?, EngineError>
     private let negotiation = APIVersionCache()
 
@@ -37,36 +40,64 @@ public final class DockerEngine: Sendable {
     ///     it down. Its configuration should have no read timeout, or builds and pushes will be cut off.
     ///   - requestTimeout: the limit for ordinary requests; builds, pushes, pulls, followed logs and stats
     ///     streams have none.
+    ///   - pingTimeout: the limit for a ping, which negotiates the API version before any other request.
     public init(
         endpoint: DockerEndpoint,
         httpClient: HTTPClient? = nil,
         requestTimeout: Duration = .seconds(60),
+        pingTimeout: Duration = DockerEngine.defaultPingTimeout,
         logger: Logger = Logger(label: "berth.engine")
     ) {
         self.endpoint = endpoint
         self.client = httpClient ?? Self.sharedHTTPClient
         self.requestTimeout = requestTimeout
+        self.pingTimeout = min(pingTimeout, requestTimeout)
         self.logger = logger
         self.tlsConfiguration = Self.makeTLSConfiguration(for: endpoint)
     }
 
+    public static let defaultPingTimeout: Duration = .seconds(5)
+
     // MARK: System
 
     /// Asks the daemon which API it speaks (unversioned `GET /_ping`) and records the version berth will use.
+    /// A peer that is no Docker engine (silent, not HTTP, or HTTP without the engine's `Api-Version` header) fails
+    /// with `EngineError.notAnEngine` within `pingTimeout`.
     @discardableResult
     public func ping() async throws -> EnginePing {
         let operation = "answer a ping"
         let request = EngineRequest(method: .GET, path: "/_ping", versioned: false)
-        let ping = try await withTimeout(requestTimeout, operation: operation) {
-            let response = try await self.execute(request, operation: operation, headTimeout: self.requestTimeout)
+        let limit = pingTimeout
+        let ping: EnginePing
+        do {
+            ping = try await pingOnce(request, operation: operation, limit: limit)
+        } catch EngineError.timeout {
+            let seconds = Int(limit.components.seconds)
+            throw EngineError.notAnEngine(
+                endpoint, reason: "it took the connection but did not answer a ping within \(seconds) s")
+        }
+        await negotiation.record(ping.negotiatedAPIVersion)
+        logger.debug(
+            "negotiated Docker API version",
+            metadata: [
+                "endpoint": "\(endpoint)", "daemon": "\(ping.daemonAPIVersion)",
+                "using": "\(ping.negotiatedAPIVersion)",
+            ]
+        )
+        return ping
+    }
+
+    private func pingOnce(_ request: EngineRequest, operation: String, limit: Duration) async throws -> EnginePing {
+        try await withTimeout(limit, operation: operation) {
+            let response = try await self.execute(request, operation: operation, headTimeout: limit)
+            guard let header = response.headers.first(name: "Api-Version") else {
+                let status = response.status
+                throw EngineError.notAnEngine(
+                    self.endpoint, reason: "it answered a ping with HTTP \(status.code) \(status.reasonPhrase), "
+                        + "without the Api-Version header every Docker engine sends")
+            }
             try await self.expectSuccess(response, operation: operation)
             _ = try await self.collectBody(response, operation: operation, limit: 64 * 1024)
-            guard let header = response.headers.first(name: "Api-Version") else {
-                throw EngineError.invalidResponse(
-                    operation: operation,
-                    reason: "the answer has no Api-Version header; is this a Docker daemon?"
-                )
-            }
             guard let daemonVersion = EngineAPIVersion(header) else {
                 throw EngineError.invalidResponse(operation: operation, reason: "API version '\(header)' is not N.N")
             }
@@ -82,15 +113,6 @@ public final class DockerEngine: Sendable {
                 osType: response.headers.first(name: "OSType")
             )
         }
-        await negotiation.record(ping.negotiatedAPIVersion)
-        logger.debug(
-            "negotiated Docker API version",
-            metadata: [
-                "endpoint": "\(endpoint)", "daemon": "\(ping.daemonAPIVersion)",
-                "using": "\(ping.negotiatedAPIVersion)",
-            ]
-        )
-        return ping
     }
 
     /// The API version in use with this daemon, negotiating it first if needed.
@@ -179,6 +201,9 @@ public final class DockerEngine: Sendable {
         )
         do {
             return try await client.execute(httpRequest, deadline: deadline, logger: logger)
+        } catch let error as HTTPParserError {
+            // Before any answer came: what listens there does not speak HTTP at all.
+            throw EngineError.notAnEngine(endpoint, reason: "its answer is not HTTP (\(error))")
         } catch {
             throw engineError(for: error, operation: operation, timeout: headTimeout)
         }

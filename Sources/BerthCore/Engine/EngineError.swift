@@ -22,6 +22,9 @@ public enum EngineError: Error, CustomStringConvertible, Sendable, Equatable {
     case connectionLost(operation: String, reason: String)
     /// The daemon answered with something berth cannot read.
     case invalidResponse(operation: String, reason: String)
+    /// What answers at the endpoint is not a Docker engine: it does not speak HTTP, answers a ping without the
+    /// engine's headers, or accepts the connection and never answers.
+    case notAnEngine(DockerEndpoint, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +63,11 @@ public enum EngineError: Error, CustomStringConvertible, Sendable, Equatable {
             return "The connection to the Docker daemon broke while trying to \(operation): \(reason)."
         case .invalidResponse(let operation, let reason):
             return "The Docker daemon gave an answer berth cannot read while trying to \(operation): \(reason)."
+        case .notAnEngine(let endpoint, let reason):
+            return """
+                What answers at \(endpoint) does not answer like a Docker engine (is this a Docker engine?): \
+                \(reason). Check DOCKER_HOST or the 'docker:' endpoint in the hosts file.
+                """
         }
     }
 

@@ -58,7 +58,8 @@ public enum PlacementError: Error, Sendable, CustomStringConvertible {
                     + "free of \(MemoryLimit(bytes: closest.capacityBytes).readable)"
             }
             if !unreachable.isEmpty {
-                text += "; not reachable: " + unreachable.sorted { $0.key < $1.key }.map { $0.key }.joined(separator: ", ")
+                text += "; not reachable: " + unreachable.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
+                    .joined(separator: ", ")
             }
             return text + ". Lower --memory, remove sites, or add a host"
         }

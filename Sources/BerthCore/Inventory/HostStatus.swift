@@ -15,6 +15,8 @@ public struct HostStatus: Sendable, Codable, Equatable {
     /// Number of berth site containers on the host, running or not.
     public var sites: Int?
     public var error: String?
+    /// Where the host was found: the hosts file (and which), or `DOCKER_HOST` (`InventorySource`).
+    public var inventory: String?
 
     /// Asks one host's engine; an unreachable host is reported, not thrown.
     public static func probe(_ host: DockerHost, engine: DockerEngine) async -> HostStatus {
@@ -23,7 +25,7 @@ public struct HostStatus: Sendable, Codable, Equatable {
         do {
             let ping = try await engine.ping()
             let info = try await engine.info()
-            // Only the sites' own containers: not a publish's `-next`, nor a build's intermediate containers, which
+            // Only the sites' own containers: not a publish's `--next`, nor a build's intermediate containers, which
             // carry the labels of the Dockerfile's LABEL line.
             let sites = try await SiteLocator(host: host, engine: engine).containers()
             status.reachable = true

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Yams
 
 /// The hosts berth knows, from `hosts.yml`:
@@ -18,33 +19,71 @@ public struct Inventory: Sendable {
     public var registry: String?
     /// The file it was read from; nil for the implicit `local` host.
     public var file: String?
+    /// Where the hosts came from, in words.
+    public var source: InventorySource
 
     public static let defaultFileName = "hosts.yml"
     static let topLevelKeys = ["hosts", "registry"]
     static let hostKeys = ["docker", "tls", "address", "ports", "memory"]
 
-    public init(hosts: [DockerHost], registry: String? = nil, file: String? = nil) {
+    public init(hosts: [DockerHost], registry: String? = nil, file: String? = nil, source: InventorySource? = nil) {
         self.hosts = hosts
         self.registry = registry
         self.file = file
+        self.source = source ?? file.map { .option(file: $0) } ?? .defaultSocket
     }
 
     /// `explicitPath` (from `--hosts`), else `BERTH_HOSTS`, else `./hosts.yml` if it exists, else the local host.
-    public static func load(explicitPath: String?, environment: [String: String]) throws -> Inventory {
-        let path = explicitPath ?? environment["BERTH_HOSTS"]
-        if let path {
+    /// Which one was used is logged (seen with `-v`) and kept in `source`.
+    /// `currentDirectory` is where `hosts.yml` is looked for.
+    public static func load(explicitPath: String?, environment: [String: String], currentDirectory: String = ".",
+                            logger: Logger = Logger(label: "berth.inventory")) throws -> Inventory {
+        let inventory = try read(explicitPath: explicitPath, environment: environment,
+                                 defaultFile: currentDirectory + "/" + defaultFileName)
+        logger.info("\(inventory.source)")
+        return inventory
+    }
+
+    private static func read(explicitPath: String?, environment: [String: String], defaultFile: String) throws
+        -> Inventory
+    {
+        let sources: [(String?, (String) -> InventorySource)] = [
+            (explicitPath, { .option(file: $0) }),
+            (environment["BERTH_HOSTS"].flatMap { $0.isEmpty ? nil : $0 }, { .environment(file: $0) }),
+        ]
+        for case let (path?, source) in sources {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ConfigFileError(file: path, line: nil, message: "cannot read the hosts file; check the path")
             }
-            return try parse(String(decoding: data, as: UTF8.self), file: path)
+            var inventory = try parse(String(decoding: data, as: UTF8.self), file: path)
+            inventory.source = source(path)
+            return inventory
         }
-        if let data = FileManager.default.contents(atPath: defaultFileName) {
-            return try parse(String(decoding: data, as: UTF8.self), file: defaultFileName)
+        if let data = FileManager.default.contents(atPath: defaultFile) {
+            var inventory = try parse(String(decoding: data, as: UTF8.self), file: defaultFile)
+            inventory.source = .currentDirectory(file: defaultFile, ignoredDockerHost: dockerHost(environment))
+            return inventory
         }
-        return Inventory(hosts: [DockerHost(name: "local", endpoint: try DockerEndpoint.fromEnvironment(environment))])
+        let local = DockerHost(name: "local", endpoint: try DockerEndpoint.fromEnvironment(environment))
+        let source = dockerHost(environment).map(InventorySource.dockerHost) ?? .defaultSocket
+        return Inventory(hosts: [local], source: source)
     }
 
+    private static func dockerHost(_ environment: [String: String]) -> String? {
+        environment["DOCKER_HOST"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A file that is not berth's but plainly another tool's (an Ansible inventory) is refused as such.
     public static func parse(_ text: String, file: String) throws(ConfigFileError) -> Inventory {
+        do {
+            return try parseBerthFile(text, file: file)
+        } catch {
+            if let foreign = ForeignHostsFile.recognise(text, file: file) { throw foreign }
+            throw error
+        }
+    }
+
+    private static func parseBerthFile(_ text: String, file: String) throws(ConfigFileError) -> Inventory {
         guard let mapping = try YAMLMapping.parse(text, file: file) else {
             throw ConfigFileError(file: file, line: nil, message: "the file is empty; list hosts under 'hosts:'")
         }

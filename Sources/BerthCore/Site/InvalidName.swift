@@ -3,10 +3,13 @@ public struct InvalidName: Error, Sendable, Equatable, CustomStringConvertible {
     /// What the name is for ("site name", "user", "host name"), or nil when the message's context says it.
     public var what: String?
     public var name: String
+    /// Spelled right, but one of the words berth uses in the names of its own containers (`SiteName.reserved`).
+    public var isReserved: Bool
 
-    public init(_ name: String, what: String? = nil) {
+    public init(_ name: String, what: String? = nil, isReserved: Bool = false) {
         self.name = name
         self.what = what
+        self.isReserved = isReserved
     }
 
     /// The rule, in the words every error about a name uses.
@@ -14,8 +17,11 @@ public struct InvalidName: Error, Sendable, Equatable, CustomStringConvertible {
         + "must start and end with a letter or digit, and is at most 63 characters long"
 
     public var description: String {
-        let subject = what.map { "\($0) '\(name)' is not valid" } ?? "'\(name)' is not valid"
-        return "\(subject): \(Self.rule)"
+        let subject = what.map { "\($0) '\(name)'" } ?? "'\(name)'"
+        if isReserved {
+            return "\(subject) is reserved: berth uses it in the names of its own containers; choose another"
+        }
+        return "\(subject) is not valid: \(Self.rule)"
     }
 }
 
@@ -24,6 +30,7 @@ extension SiteName {
     /// from people (command line, environment, `berth.yml`, the hosts file).
     public static func checked(_ name: String, what: String? = nil) throws(InvalidName) -> String {
         guard isValid(name) else { throw InvalidName(name, what: what) }
+        guard !reserved.contains(name) else { throw InvalidName(name, what: what, isReserved: true) }
         return name
     }
 }

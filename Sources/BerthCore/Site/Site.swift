@@ -26,9 +26,14 @@ public struct Site: Sendable {
         return Site(path: path, config: config, tree: tree)
     }
 
-    /// A name for the site that Docker accepts in image and container names, from the directory's name.
-    public var defaultName: String {
-        SiteName.sanitized(URL(fileURLWithPath: tree.root).lastPathComponent)
+    /// The site's name from its directory's name, or nil when that gives no usable name (see `SiteName`).
+    public var defaultName: String? {
+        SiteName.derived(from: directoryName)
+    }
+
+    /// The name of the site's directory, with `.` and `..` resolved.
+    var directoryName: String {
+        URL(fileURLWithPath: tree.root).standardized.lastPathComponent
     }
 
     /// The error page for missing paths: the configured one, else `404.html` when the site has it.
@@ -52,11 +57,14 @@ public struct Site: Sendable {
     }
 
     /// Who publishes the site under which name: `name`, else the directory's name, for `user`.
-    public func identity(name: String?, user: String) throws(PublishError) -> SiteIdentity {
-        let name = name ?? defaultName
-        for (what, value) in [("site name", name), ("user", user)] where !SiteName.isValid(value) {
-            throw PublishError.invalidOption(InvalidName(value, what: what).description)
+    /// A directory whose name gives no usable site name (`日本`, `lock`) needs `name`.
+    public func identity(name: String?, user: String) throws(SiteNameError) -> SiteIdentity {
+        guard let name = name ?? defaultName else {
+            throw SiteNameError.directoryName(directory: directoryName, path: path,
+                                              derived: SiteName.sanitized(directoryName))
         }
+        try SiteName.check(name, as: .site)
+        try SiteName.check(user, as: .user)
         return SiteIdentity(user: user, site: name)
     }
 
@@ -69,26 +77,5 @@ public struct Site: Sendable {
             throw SiteError.readFailed(path: path, reason: "it is not UTF-8 text")
         }
         return text
-    }
-}
-
-/// Names of sites and users as they appear in image and container names: lower-case letters, digits and dashes.
-public enum SiteName {
-    public static func sanitized(_ raw: String) -> String {
-        var result = ""
-        for scalar in raw.lowercased().unicodeScalars {
-            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
-                result.unicodeScalars.append(scalar)
-            } else if !result.isEmpty && !result.hasSuffix("-") {
-                result.append("-")
-            }
-        }
-        while result.hasSuffix("-") { result.removeLast() }
-        return result.isEmpty ? "site" : String(result.prefix(63))
-    }
-
-    /// Whether `name` may be used as given (`--name`, `--user`).
-    public static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 63 && sanitized(name) == name
     }
 }
