@@ -213,6 +213,32 @@ struct ServedSiteTests {
         }
     }
 
+    @Test("the probes of the security issue are refused by render and pack, naming the key or the file")
+    func securityProbes() throws {
+        let cli = BerthCLI()
+        // Status 1 today; 64 once berth.yml mistakes count as usage errors (issue 9, exit codes).
+        let refused: (BerthCLI.Outcome) -> Bool = { $0.status == 1 || $0.status == 64 }
+
+        let injected = try Self.site([
+            "index.html": "home", "404.html": "gone",
+            SiteConfig.fileName: "error_page: \"404.html; location /etc-dump/ { alias /etc/; autoindex on; } #\"\n",
+        ])
+        let render = try cli.run(["render", injected, "--out", injected + "-rendered"], timeout: 60)
+        #expect(refused(render) && render.stderr.contains("error_page") && render.stderr.contains("berth.yml"),
+                "\(render)")
+        #expect(!FileManager.default.fileExists(atPath: injected + "-rendered/nginx.conf"))
+
+        let looped = try Self.site(["index.html": "home"])
+        try FileManager.default.createSymbolicLink(atPath: looped + "/loop", withDestinationPath: ".")
+        try FileManager.default.createSymbolicLink(atPath: looped + "/x", withDestinationPath: "loop/loop/../../etc/passwd")
+        let pack = try cli.run(["pack", looped, "-o", "/dev/null"], timeout: 60)
+        #expect(refused(pack) && pack.stderr.contains("x is a symlink to 'loop/loop/../../etc/passwd'"), "\(pack)")
+
+        let whiteout = try Self.site(["index.html": "home", "css/.wh.site.css": "x"])
+        let packWhiteout = try cli.run(["pack", whiteout, "-o", "/dev/null"], timeout: 60)
+        #expect(refused(packWhiteout) && packWhiteout.stderr.contains("css/.wh.site.css"), "\(packWhiteout)")
+    }
+
     @Test("a --base-image that is not an image reference is a usage error naming the value; so is the variable")
     func badBaseImage() throws {
         let cli = BerthCLI(removing: ["BERTH_NGINX_IMAGE", "BERTH_TEMPLATES"])
