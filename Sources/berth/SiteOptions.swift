@@ -4,6 +4,21 @@ import Foundation
 
 extension ServerKind: ExpressibleByArgument {}
 
+extension ImageReference: ExpressibleByArgument {
+    public init?(argument: String) {
+        try? self.init(parsing: argument)
+    }
+
+    /// Parses `--base-image`, so that a bad value is a usage error (exit 64) that says what is wrong with it.
+    static func parsingArgument(_ text: String) throws(ImageReferenceError) -> ImageReference {
+        do {
+            return try ImageReference(parsing: text)
+        } catch {
+            throw ImageReferenceError(value: error.value, source: "--base-image", reason: error.reason)
+        }
+    }
+}
+
 /// How a site's image is made: shared by render, pack and publish, so that render and pack show exactly what
 /// publish builds.
 struct ImageOptions: ParsableArguments {
@@ -17,8 +32,9 @@ struct ImageOptions: ParsableArguments {
     var server: ServerKind?
 
     @Option(name: .customLong("base-image"),
-            help: "The image to build on (default: $BERTH_NGINX_IMAGE / $BERTH_PYTHON_IMAGE, else the official image).")
-    var baseImage: String?
+            help: "The image to build on (default: $BERTH_NGINX_IMAGE / $BERTH_PYTHON_IMAGE, else the official image).",
+            transform: ImageReference.parsingArgument)
+    var baseImage: ImageReference?
 
     @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
     var dereference = false
@@ -32,7 +48,7 @@ struct SiteOptions: ParsableArguments {
     @OptionGroup var image: ImageOptions
 
     var server: ServerKind? { image.server }
-    var baseImage: String? { image.baseImage }
+    var baseImage: ImageReference? { image.baseImage }
     var dereference: Bool { image.dereference }
 
     /// Loads the site and renders its build context.
@@ -44,7 +60,7 @@ struct SiteOptions: ParsableArguments {
                                          user: try UserChoice.owner(image.user, environment: environment))
         let server = self.server ?? site.config.server ?? .nginx
         let templates = try TemplateSet.locate(environment: environment)
-        let baseImage = server.baseImage(override: baseImage, environment: environment)
+        let baseImage = try server.baseImage(override: baseImage, environment: environment)
         let context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
         return (site, server, context)

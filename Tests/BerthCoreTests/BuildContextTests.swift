@@ -171,6 +171,147 @@ struct BuildContextTests {
         }
     }
 
+    /// The problems a site's walk reports, by path.
+    func problems(_ site: TemporarySite, dereference: Bool = false, rules: IgnoreRules = .empty) throws
+        -> [String: EntryProblem.Kind]
+    {
+        let error = try #require(throws: SiteError.self) {
+            try SiteTree.open(root: site.path, rules: rules, dereference: dereference).entries
+        }
+        guard case .badEntries(_, let problems) = error else {
+            Issue.record("wrong error: \(error)")
+            return [:]
+        }
+        return Dictionary(problems.map { ($0.path, $0.kind) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    @Test("a link that escapes through a link to '.' is refused: links are resolved as the kernel resolves them")
+    func escapeThroughLoop() throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.symlink("loop", to: ".")
+        try site.symlink("x", to: "loop/loop/../../etc/passwd")
+        let found = try problems(site)
+        #expect(found == ["x": .escapingLink(target: "loop/loop/../../etc/passwd", destination: "/etc/passwd")])
+        let error = try #require(throws: SiteError.self) { try SiteTree.open(root: site.path, rules: .empty).entries }
+        #expect(error.description.contains("x is a symlink to 'loop/loop/../../etc/passwd', which leads to /etc/passwd"))
+    }
+
+    @Test("'..' is taken from the directory a link leads to, not from the link's text")
+    func dotDotAfterDirectoryLink() async throws {
+        let site = try TemporarySite()
+        try site.write("index.html", "home")
+        try site.write("sub/deep/page.html", "page")
+        try site.symlink("jump", to: "sub/deep")
+        // The text climbs above the root, but jump is two levels deep: this lands on the root's index.html.
+        try site.symlink("home.html", to: "jump/../../index.html")
+        let (entries, _) = try await pack(site)
+        #expect(entries.contains { $0.path == "site/home.html" && $0.kind == .symlink("jump/../../index.html") })
+
+        try site.symlink("out", to: "jump/../../../../etc/passwd")
+        try site.symlink("abs", to: "/etc/passwd")
+        try site.symlink("sub/deep/up", to: "../../../secret")
+        #expect(try problems(site) == [
+            "abs": .escapingLink(target: "/etc/passwd", destination: "/etc/passwd"),
+            "out": .escapingLink(target: "jump/../../../../etc/passwd", destination: "/etc/passwd"),
+            "sub/deep/up": .escapingLink(target: "../../../secret", destination: "/srv/secret"),
+        ])
+    }
+
+    @Test("links that loop are refused, naming each link, instead of being shipped")
+    func loopingLinks() throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.symlink("a", to: "b")
+        try site.symlink("b", to: "a")
+        try site.symlink("self", to: "self/x")
+        let found = try problems(site)
+        #expect(found == ["a": .tooManyLinks(target: "b"), "b": .tooManyLinks(target: "a"),
+                          "self": .tooManyLinks(target: "self/x")])
+        let error = try #require(throws: SiteError.self) { try SiteTree.open(root: site.path, rules: .empty).entries }
+        #expect(error.description.contains("a is a symlink to 'b' that goes round in a loop"))
+    }
+
+    @Test("a chain of 40 links inside the site is shipped; one more than the kernel follows is refused")
+    func linkChainLimit() throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        // link-0 -> index.html, link-n -> link-(n-1): resolving link-n follows n + 1 links.
+        try site.symlink("link-0", to: "index.html")
+        for index in 1..<LinkResolution.maximumLinks {
+            try site.symlink("link-\(index)", to: "link-\(index - 1)")
+        }
+        #expect(try SiteTree.open(root: site.path, rules: .empty).entries.count == LinkResolution.maximumLinks + 1)
+        try site.symlink("link-\(LinkResolution.maximumLinks)", to: "link-\(LinkResolution.maximumLinks - 1)")
+        #expect(try problems(site) == ["link-40": .tooManyLinks(target: "link-39")])
+    }
+
+    @Test("--dereference refuses links into /proc, /sys and /dev, even through another link, saying why")
+    func dereferencePseudoFileSystems() throws {
+        let outside = try TemporarySite()
+        try outside.symlink("proc", to: "/proc")
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.symlink("host-root", to: "/proc/self/root")
+        try site.symlink("null", to: "/dev/null")
+        try site.symlink("kernel", to: "/sys/kernel")
+        try site.symlink("indirect", to: outside.path + "/proc/self/root/etc")
+        let started = ContinuousClock.now
+        let found = try problems(site, dereference: true)
+        #expect(found == [
+            "host-root": .pseudoFileSystem(target: "/proc/self/root", reached: "/proc"),
+            "null": .pseudoFileSystem(target: "/dev/null", reached: "/dev"),
+            "kernel": .pseudoFileSystem(target: "/sys/kernel", reached: "/sys"),
+            "indirect": .pseudoFileSystem(target: outside.path + "/proc/self/root/etc", reached: "/proc"),
+        ])
+        #expect(ContinuousClock.now - started < .seconds(5), "refused before walking the host's file system")
+        let error = try #require(throws: SiteError.self) {
+            try SiteTree.open(root: site.path, rules: .empty, dereference: true).entries
+        }
+        #expect(error.description.contains("host-root is a symlink to '/proc/self/root', which goes through /proc"))
+    }
+
+    @Test("every .git directory is left out, at any depth, unless .dockerignore re-includes it by name")
+    func nestedGitDirectories() async throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.write(".git/config", "[remote] url = https://token@example.com")
+        try site.write("sub/.git/config", "[credential] helper = store")
+        try site.write("a/b/c/.git/HEAD", "ref: refs/heads/main")
+        try site.write("vendor/lib/.git", "gitdir: ../../.git/modules/lib")
+        try site.write("sub/page.html")
+        let (entries, _) = try await pack(site)
+        let paths = entries.map(\.path.trimmingSlash)
+        #expect(!paths.contains { $0.split(separator: "/").contains(".git") }, "\(paths)")
+        #expect(paths.contains("site/sub/page.html"))
+        #expect(!(try SiteTree.open(root: site.path, rules: .empty).ships(file: "sub/.git/config")))
+
+        let rules = try IgnoreRules(dockerignore: "!sub/.git\n")
+        let (reincluded, _) = try await pack(site, rules: rules)
+        let reincludedPaths = reincluded.map(\.path.trimmingSlash)
+        #expect(reincludedPaths.contains("site/sub/.git/config"))
+        #expect(!reincludedPaths.contains { $0.hasPrefix("site/.git") || $0.hasPrefix("site/a/b/c/.git") })
+        // A re-inclusion undone by a later line leaves it out again.
+        let (undone, _) = try await pack(site, rules: try IgnoreRules(dockerignore: "!**/.git\nsub/.git\n"))
+        #expect(!undone.contains { $0.path.hasPrefix("site/sub/.git") })
+        #expect(undone.contains { $0.path.hasPrefix("site/a/b/c/.git/HEAD") })
+    }
+
+    @Test("names starting with .wh. are refused by name, as FIFOs are; ignored ones are no problem")
+    func whiteoutNames() throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.write(".wh.index.html")
+        try site.write("docs/.wh..wh..opq")
+        try site.write(".wh.dir/page.html")
+        #expect(try problems(site) == [".wh.index.html": .whiteoutName, "docs/.wh..wh..opq": .whiteoutName,
+                                        ".wh.dir": .whiteoutName])
+        let error = try #require(throws: SiteError.self) { try SiteTree.open(root: site.path, rules: .empty).entries }
+        #expect(error.description.contains(".wh.index.html has a name starting with '.wh.'"))
+        let rules = try IgnoreRules(dockerignore: "**/.wh.*\n")
+        #expect(try SiteTree.open(root: site.path, rules: rules).entries.map(\.path) == ["docs", "index.html"])
+    }
+
     @Test("--dereference packs the content behind an escaping link; a missing target is still an error")
     func dereference() async throws {
         let outside = try TemporarySite()

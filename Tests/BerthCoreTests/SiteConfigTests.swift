@@ -4,9 +4,9 @@ import Testing
 @Suite("berth.yml and memory limits")
 struct SiteConfigTests {
     @Test func fullConfig() throws {
-        let config = try SiteConfig(yaml: "server: python\nmemory: 128m\nport: 8081\nspa: true\nerror_page: /missing.html\n")
+        let config = try SiteConfig(yaml: "server: python\nmemory: 128m\nport: 8081\nspa: true\nerror_page: errors/missing.html\n")
         #expect(config == SiteConfig(server: .python, memory: MemoryLimit(bytes: 128 << 20), port: 8081, spa: true,
-                                     errorPage: "missing.html"))
+                                     errorPage: try SiteFilePath(parsing: "errors/missing.html")))
     }
 
     @Test func emptyFileIsDefaults() throws {
@@ -41,11 +41,9 @@ struct SiteConfigTests {
         #expect(throws: ConfigFileError.self) { try SiteConfig(yaml: "memory: lots\n") }
         #expect(throws: ConfigFileError.self) { try SiteConfig(yaml: "error_page: ../../etc/passwd\n") }
         #expect(throws: ConfigFileError.self) { try SiteConfig(yaml: "- a list\n") }
-        do {
-            _ = try SiteConfig(yaml: "spa: false\nserver: apache\n")
-        } catch {
-            #expect(error.line == 2)
-            #expect(error.message.contains("nginx or python"))
+        #expect(throws: ConfigFileError(file: "berth.yml", line: 2,
+                                        message: "server 'apache' is not valid: use nginx or python")) {
+            try SiteConfig(yaml: "spa: false\nserver: apache\n")
         }
     }
 
@@ -74,5 +72,83 @@ struct SiteConfigTests {
         #expect(SiteName.isValid("hello"))
         #expect(!SiteName.isValid("Hello"))
         #expect(!SiteName.isValid("a/b"))
+    }
+}
+
+@Suite("berth.yml values that try to be more than values")
+struct HostileSiteConfigTests {
+    /// The probe from the security issue: it made the published site serve the container's /etc/passwd.
+    static let injection = "404.html; location /etc-dump/ { alias /etc/; autoindex on; } #"
+
+    static let hostileValues = [
+        injection, "404.html;", "a{b", "a}b", "page\".html", "page'.html", "a\nb.html", "$document_root/x.html",
+        "404.html proxy_pass http://127.0.0.1:2375", String(repeating: "a", count: 5000) + ".html", "a b.html",
+        "x\\y.html", "../404.html", "errors/../../etc/passwd", "/404.html", "errors//404.html", "errors/", "./404.html",
+        "404.html#", "é.html",
+    ]
+
+    /// Every key, with each hostile value as a double-quoted YAML scalar (so that newlines and quotes reach berth).
+    static var cases: [(key: String, value: String)] {
+        SiteConfig.keys.flatMap { key in hostileValues.map { (key, $0) } }
+    }
+
+    @Test("each key refuses each hostile value, and the error names the key and its line")
+    func hostileValues() {
+        for (key, value) in Self.cases {
+            let yaml = "# berth.yml\n\(key): \(Self.doubleQuoted(value))\n"
+            #expect("\(key): \(value.debugDescription)", performing: {
+                try SiteConfig(yaml: yaml)
+            }, throws: { error in
+                guard let error = error as? ConfigFileError else { return false }
+                return error.line == 2 && error.message.hasPrefix(key + " ")
+                    && !error.description.contains("\n") && error.description.count < 400
+            })
+        }
+    }
+
+    @Test("the injection probe is refused, saying which characters error_page may hold")
+    func injectionProbe() {
+        #expect(throws: ConfigFileError(
+            file: "berth.yml", line: 1,
+            message: "error_page '404.html; location /etc-dump/ { alias /etc/; autoindex on; } #' is not valid: "
+                + "it holds ';'; use only letters, digits, '.', '_', '-' and '/'; it names a file inside the site, "
+                + "such as 404.html")) {
+            try SiteConfig(yaml: "error_page: \(Self.doubleQuoted(Self.injection))\n")
+        }
+    }
+
+    @Test("error_page must name a regular file the site ships")
+    func errorPageMustExist() throws {
+        let site = try TemporarySite()
+        try site.write("index.html")
+        try site.write("errors/missing.html", "gone")
+        try site.write("drafts/404.html", "draft")
+        try site.write(".dockerignore", "drafts\n")
+        try site.symlink("linked.html", to: "index.html")
+        for (page, accepted) in [("errors/missing.html", true), ("errors/none.html", false), ("errors", false),
+                                 ("drafts/404.html", false), ("linked.html", false), ("berth.yml", false)] {
+            try site.write("berth.yml", "error_page: \(page)\n")
+            if accepted {
+                #expect(try Site.load(path: site.path).errorPage?.text == page)
+            } else {
+                #expect("\(page)", performing: { try Site.load(path: site.path) }, throws: { error in
+                    (error as? ConfigFileError)?.message.hasPrefix("error_page '\(page)' is not valid: the site has no "
+                        + "regular file there") == true
+                })
+            }
+        }
+    }
+
+    static func doubleQuoted(_ value: String) -> String {
+        var quoted = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
     }
 }

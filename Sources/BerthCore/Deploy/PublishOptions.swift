@@ -27,7 +27,7 @@ public struct PublishOptions: Sendable {
     public var siteName: String?
     public var user: String
     public var server: ServerKind?
-    public var baseImage: String?
+    public var baseImage: ImageReference?
     public var memory: MemoryLimit?
     public var port: PortRequest?
     public var registry: String?
@@ -43,7 +43,7 @@ public struct PublishOptions: Sendable {
     /// `--pull`: pull the base image before building, so that a patched one is built on.
     public var pullBaseImage = false
 
-    public init(siteName: String? = nil, user: String, server: ServerKind? = nil, baseImage: String? = nil,
+    public init(siteName: String? = nil, user: String, server: ServerKind? = nil, baseImage: ImageReference? = nil,
                 memory: MemoryLimit? = nil, port: PortRequest? = nil, registry: String? = nil, tag: String? = nil,
                 dereference: Bool = false, checkTimeout: Duration = .seconds(30), lockWait: Duration = .seconds(120),
                 keepVersions: Int = PublishOptions.defaultKeptVersions) {

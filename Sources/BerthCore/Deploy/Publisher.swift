@@ -50,7 +50,7 @@ public struct Publisher: Sendable {
         let server = options.server ?? site.config.server ?? .nginx
         let memory = options.memory ?? site.config.memory ?? .defaultLimit
         let portRequest = options.port ?? site.config.port.map(PortRequest.fixed) ?? .auto
-        let baseImage = server.baseImage(override: options.baseImage, environment: environment)
+        let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
         let context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
         let summary = try await context.summary()

@@ -77,7 +77,9 @@ struct YAMLMapping {
         switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: throw ConfigFileError(file: file, line: line, message: "'\(key)' must be true or false, not '\(text)'")
+        default:
+            throw ConfigFileError(file: file, line: line,
+                                  message: "\(key) \(ConfigValue.quoted(text)) is not valid: it must be true or false")
         }
     }
 

@@ -61,6 +61,13 @@ public struct IgnoreRules: Sendable {
         }
     }
 
+    /// Whether the last pattern that matches `path` itself is a `!` one: the explicit re-inclusion berth asks for
+    /// before it ships a path it leaves out by default (a `.git` directory).
+    public func reincludes(_ path: String) -> Bool {
+        let file = Array(path.unicodeScalars)
+        return patterns.last { $0.matches(file) }?.isExclusion ?? false
+    }
+
     // MARK: - PatternMatcher
 
     /// `PatternMatcher.MatchesOrParentMatches`.

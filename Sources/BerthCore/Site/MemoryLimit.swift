@@ -24,7 +24,7 @@ public struct MemoryLimit: Sendable, Hashable, Comparable, CustomStringConvertib
         case "m", "mb", "mib": multiplier = 1024 * 1024
         case "g", "gb", "gib": multiplier = 1024 * 1024 * 1024
         default:
-            throw MemoryLimitError(text: text, reason: "unknown unit '\(unitPart)'; use k, m or g (KiB, MiB, GiB)")
+            throw MemoryLimitError(text: text, reason: "unknown unit \(ConfigValue.quoted(String(unitPart))); use k, m or g (KiB, MiB, GiB)")
         }
         let value = number * multiplier
         guard value < Double(Int64.max) else {

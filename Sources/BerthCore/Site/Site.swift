@@ -23,6 +23,12 @@ public struct Site: Sendable {
             rules = try IgnoreRules(dockerignore: text)
         }
         let tree = try SiteTree.open(root: path, rules: rules, dereference: dereference)
+        if let page = config.errorPage, !tree.ships(file: page.text) {
+            throw ConfigFileError(
+                file: configPath, line: nil,
+                message: "error_page \(ConfigValue.quoted(page.text)) is not valid: the site has no regular file "
+                    + "there that is shipped (check the name, and that .dockerignore does not leave it out)")
+        }
         return Site(path: path, config: config, tree: tree)
     }
 
@@ -37,13 +43,15 @@ public struct Site: Sendable {
     }
 
     /// The error page for missing paths: the configured one, else `404.html` when the site has it.
-    public var errorPage: String? {
+    public var errorPage: SiteFilePath? {
         if let configured = config.errorPage { return configured }
-        return tree.ships(file: "404.html") ? "404.html" : nil
+        return tree.ships(file: Self.defaultErrorPage.text) ? Self.defaultErrorPage : nil
     }
 
+    static let defaultErrorPage = SiteFilePath(knownValid: "404.html")
+
     /// The values the templates are rendered with for this site.
-    public func templateValues(server: ServerKind, baseImage: String, identity: SiteIdentity) -> TemplateValues {
+    public func templateValues(server: ServerKind, baseImage: ImageReference, identity: SiteIdentity) -> TemplateValues {
         TemplateValues(baseImage: baseImage, port: server.containerPort, user: server.runAsUser,
                        spa: config.spa, errorPage: errorPage, imageLabels: identity.imageLabels(server: server))
     }
@@ -51,7 +59,7 @@ public struct Site: Sendable {
     /// The build context `publish` sends for this site as `identity`: the rendered Dockerfile and server
     /// configuration, and the site's files.
     public func buildContext(templates: TemplateSet, identity: SiteIdentity, server: ServerKind,
-                             baseImage: String) throws -> BuildContext {
+                             baseImage: ImageReference) throws -> BuildContext {
         let values = templateValues(server: server, baseImage: baseImage, identity: identity)
         return BuildContext(rootFiles: try templates.render(server: server, values: values), tree: tree)
     }

@@ -7,13 +7,13 @@ public struct SiteConfig: Sendable, Equatable {
     /// Unknown paths fall back to /index.html (single-page applications).
     public var spa: Bool = false
     /// The page served for a missing path, relative to the site root (default: `404.html` when present).
-    public var errorPage: String?
+    public var errorPage: SiteFilePath?
 
     public static let fileName = "berth.yml"
     static let keys = ["server", "memory", "port", "spa", "error_page"]
 
     public init(server: ServerKind? = nil, memory: MemoryLimit? = nil, port: Int? = nil, spa: Bool = false,
-                errorPage: String? = nil) {
+                errorPage: SiteFilePath? = nil) {
         self.server = server
         self.memory = memory
         self.port = port
@@ -21,13 +21,17 @@ public struct SiteConfig: Sendable, Equatable {
         self.errorPage = errorPage
     }
 
+    /// Parses berth.yml. Each value is accepted only as what it means (a server name, a size, a number, a boolean, a
+    /// path inside the site); anything else is a `ConfigFileError` naming the key, its line and what is allowed.
     public init(yaml text: String, file: String = fileName) throws(ConfigFileError) {
         guard let mapping = try YAMLMapping.parse(text, file: file) else { return }
         try mapping.rejectUnknownKeys(allowed: Self.keys, in: file)
+        func refuse(_ key: String, _ value: String, _ line: Int?, _ reason: String) -> ConfigFileError {
+            ConfigFileError(file: file, line: line, message: "\(key) \(ConfigValue.quoted(value)) is not valid: \(reason)")
+        }
         if let (text, line) = try mapping.string("server") {
             guard let server = ServerKind(rawValue: text) else {
-                throw ConfigFileError(file: file, line: line,
-                                      message: "server '\(text)' is not known; use nginx or python")
+                throw refuse("server", text, line, "use nginx or python")
             }
             self.server = server
         }
@@ -35,23 +39,22 @@ public struct SiteConfig: Sendable, Equatable {
             do {
                 memory = try MemoryLimit(parsing: text)
             } catch {
-                throw ConfigFileError(file: file, line: line, message: error.description)
+                throw refuse("memory", text, line, error.reason)
             }
         }
         if let (text, line) = try mapping.string("port") {
-            guard let port = Int(text), (1...65535).contains(port) else {
-                throw ConfigFileError(file: file, line: line, message: "port must be a number from 1 to 65535, not '\(text)'")
+            guard text.allSatisfy(\.isASCII), let port = Int(text), (1...65535).contains(port) else {
+                throw refuse("port", text, line, "it must be a number from 1 to 65535")
             }
             self.port = port
         }
         spa = try mapping.bool("spa") ?? false
         if let (text, line) = try mapping.string("error_page") {
-            let cleaned = text.hasPrefix("/") ? String(text.dropFirst()) : text
-            guard !cleaned.isEmpty, !cleaned.split(separator: "/").contains("..") else {
-                throw ConfigFileError(file: file, line: line,
-                                      message: "error_page must be a path inside the site, such as 404.html")
+            do {
+                errorPage = try SiteFilePath(parsing: text)
+            } catch {
+                throw refuse("error_page", text, line, "\(error.reason); it names a file inside the site, such as 404.html")
             }
-            errorPage = cleaned
         }
     }
 }

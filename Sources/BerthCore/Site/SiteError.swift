@@ -34,9 +34,14 @@ public enum SiteError: Error, Sendable, Equatable, CustomStringConvertible {
 /// One entry of a site that cannot be packed as it is.
 public struct EntryProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        case escapingLink(target: String)
+        /// `destination`: where the link leads in the image, as far as it can be told.
+        case escapingLink(target: String, destination: String)
         case missingLinkTarget(target: String)
         case linkLoop
+        case tooManyLinks(target: String)
+        /// A dereferenced link that passes through `/proc`, `/sys` or `/dev` (at `reached`).
+        case pseudoFileSystem(target: String, reached: String)
+        case whiteoutName
         case specialFile(kind: String)
         case unreadable(reason: String)
         case nameNotUTF8
@@ -53,9 +58,16 @@ public struct EntryProblem: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         switch kind {
-        case .escapingLink(let target):
-            return "\(path) is a symlink to '\(target)', outside the site; copy the file into the site, "
-                + "or pass --dereference to pack the target's content"
+        case .escapingLink(let target, let destination):
+            return "\(path) is a symlink to '\(target)', which leads to \(destination) in the image, outside the "
+                + "site; copy the file into the site, or pass --dereference to pack the target's content"
+        case .tooManyLinks(let target):
+            return "\(path) is a symlink to '\(target)' that goes round in a loop (more than "
+                + "\(LinkResolution.maximumLinks) links to follow); the server could never open it — fix or remove it"
+        case .pseudoFileSystem(let target, let reached):
+            return "\(path) is a symlink to '\(target)', which goes through \(reached): /proc, /sys and /dev describe "
+                + "this machine (its processes, devices and, through /proc/self/root, its whole file system), so "
+                + "--dereference does not pack them; copy the files you mean into the site"
         case .missingLinkTarget(let target):
             return "\(path) is a symlink to '\(target)', which does not exist"
         case .linkLoop:
@@ -65,6 +77,9 @@ public struct EntryProblem: Error, Sendable, Equatable, CustomStringConvertible 
                 + "list it in .dockerignore"
         case .unreadable(let reason):
             return "\(path) cannot be read (\(reason)); fix its permissions or list it in .dockerignore"
+        case .whiteoutName:
+            return "\(path) has a name starting with '.wh.', which image layers use to mark deleted files, so it "
+                + "would vanish from the image; rename it or list it in .dockerignore"
         case .nameNotUTF8:
             return "\(path) has a name that is not valid UTF-8; rename it"
         }

@@ -51,8 +51,26 @@ public struct SiteTree: Sendable {
     public let rules: IgnoreRules
     public let dereference: Bool
 
-    /// Names at the site root that are never shipped: berth's own settings and version control.
-    public static let neverShipped: Set<String> = [".git", ".dockerignore", "berth.yml"]
+    /// Names at the site root that are never shipped: berth's own settings.
+    public static let neverShipped: Set<String> = [".dockerignore", "berth.yml"]
+
+    /// Git's directory, left out at any depth (`sub/.git/config` can hold credentials) unless a `!` line of
+    /// `.dockerignore` names it.
+    public static let versionControlName = ".git"
+
+    /// The prefix of whiteout names in image layers: such a file would hide a path in the image instead of
+    /// shipping, so it is refused.
+    public static let whiteoutPrefix = ".wh."
+
+    /// Whether `path` is, or is inside, a `.git` that `.dockerignore` does not explicitly re-include.
+    func isLeftOutVersionControl(_ path: String) -> Bool {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
+            if component == Self.versionControlName && !rules.reincludes(prefix) { return true }
+        }
+        return false
+    }
 
     /// A site's tree, once its root is known to be a directory.
     /// - Parameter dereference: pack the content behind symlinks that point outside the site instead of refusing them.
@@ -77,7 +95,7 @@ public struct SiteTree: Sendable {
     /// with no file or link to ship is `SiteError.empty`. `body` may throw an `EntryProblem` to have its entry
     /// reported with the others (a file that cannot be opened); any other error ends the walk at once.
     public func forEachEntry(_ body: (SiteEntry) throws -> Void) throws {
-        var walker = SiteWalker(root: root, rules: rules, dereference: dereference)
+        var walker = SiteWalker(tree: self)
         var problems: [EntryProblem] = []
         var shipped = 0
         do {
@@ -116,7 +134,7 @@ public struct SiteTree: Sendable {
     public func ships(file path: String) -> Bool {
         var info = stat()
         guard lstat(root + "/" + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
-        return !rules.excludes(path) && !Self.neverShipped.contains(path)
+        return !rules.excludes(path) && !Self.neverShipped.contains(path) && !isLeftOutVersionControl(path)
     }
 }
 
@@ -143,16 +161,15 @@ struct FileIdentity: Hashable {
 
 /// Depth-first walk of a site. Holds only the names of the directories on the current path, never the whole tree.
 private struct SiteWalker {
-    let root: String
-    let rules: IgnoreRules
-    let dereference: Bool
+    let tree: SiteTree
+    var root: String { tree.root }
+    var rules: IgnoreRules { tree.rules }
+    var dereference: Bool { tree.dereference }
     /// Excluded directories being searched for re-included entries: shipped only if something below them is.
     private var pendingDirectories: [SiteEntry] = []
 
-    init(root: String, rules: IgnoreRules, dereference: Bool) {
-        self.root = root
-        self.rules = rules
-        self.dereference = dereference
+    init(tree: SiteTree) {
+        self.tree = tree
     }
 
     typealias Visit = (SiteEntry) throws -> Void
@@ -196,8 +213,10 @@ private struct SiteWalker {
                 continue
             }
             if relative.isEmpty && SiteTree.neverShipped.contains(name) { continue }
+            let path = Self.join(relative, name)
+            if name == SiteTree.versionControlName && !rules.reincludes(path) { continue }
             try visitEntry(SourceName(directory: descriptor, name: name), absolute: absolute + "/" + name,
-                           relative: Self.join(relative, name), ancestors: ancestors, visit: visit, problem: problem)
+                           relative: path, name: name, ancestors: ancestors, visit: visit, problem: problem)
         }
     }
 
@@ -209,7 +228,7 @@ private struct SiteWalker {
         try visit(entry)
     }
 
-    private mutating func visitEntry(_ source: SourceName, absolute: String, relative: String,
+    private mutating func visitEntry(_ source: SourceName, absolute: String, relative: String, name: String,
                                      ancestors: Set<FileIdentity>, visit: Visit, problem: Problem) throws {
         var info = stat()
         guard fstatat(source.directory, source.name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
@@ -217,6 +236,13 @@ private struct SiteWalker {
             return
         }
         let excluded = rules.excludes(relative)
+        if name.hasPrefix(SiteTree.whiteoutPrefix) {
+            let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+            if !excluded || (isDirectory && rules.mustDescend(intoExcludedDirectory: relative)) {
+                problem(EntryProblem(path: relative, kind: .whiteoutName))
+            }
+            return
+        }
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
             try visitDirectory(source, absolute: absolute, relative: relative, info: info, excluded: excluded,
@@ -279,13 +305,22 @@ private struct SiteWalker {
             problem(EntryProblem(path: relative, kind: .unreadable(reason: POSIXFileSystem.errnoText())))
             return
         }
-        if Self.staysInside(linkPath: relative, target: target) {
+        switch LinkResolution.resolve(siteRoot: root, linkPath: relative, target: target) {
+        case .inside:
             try emit(SiteEntry(path: relative, sourcePath: absolute, kind: .symlink(target: target), source: source),
                      visit)
             return
+        case .loops:
+            problem(EntryProblem(path: relative, kind: .tooManyLinks(target: target)))
+            return
+        case .escapes(let destination):
+            guard dereference else {
+                problem(EntryProblem(path: relative, kind: .escapingLink(target: target, destination: destination)))
+                return
+            }
         }
-        guard dereference else {
-            problem(EntryProblem(path: relative, kind: .escapingLink(target: target)))
+        if let pseudo = LinkResolution.pseudoFileSystemOnTheWay(linkPath: absolute, target: target) {
+            problem(EntryProblem(path: relative, kind: .pseudoFileSystem(target: target, reached: pseudo)))
             return
         }
         var info = stat()
@@ -303,23 +338,6 @@ private struct SiteWalker {
         default:
             problem(EntryProblem(path: relative, kind: .specialFile(kind: POSIXFileSystem.kindName(info.st_mode))))
         }
-    }
-
-    /// Whether a link at `linkPath` (inside the site) pointing to `target` resolves inside the site, judged on
-    /// the text of the path alone; a link in the way that escapes is reported on its own.
-    static func staysInside(linkPath: String, target: String) -> Bool {
-        if target.hasPrefix("/") || target.isEmpty { return false }
-        var depth = linkPath.split(separator: "/").count - 1
-        for component in target.split(separator: "/", omittingEmptySubsequences: true) {
-            switch component {
-            case ".": continue
-            case "..":
-                depth -= 1
-                if depth < 0 { return false }
-            default: depth += 1
-            }
-        }
-        return true
     }
 
     static func join(_ parent: String, _ name: String) -> String {

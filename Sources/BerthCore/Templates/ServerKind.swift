@@ -4,10 +4,10 @@ public enum ServerKind: String, Sendable, CaseIterable, Codable {
     case python
 
     /// The official image real users pull; overridden per run by `--base-image` or the environment.
-    public var defaultBaseImage: String {
+    public var defaultBaseImage: ImageReference {
         switch self {
-        case .nginx: "nginx:1.27-alpine"
-        case .python: "python:3.12-alpine"
+        case .nginx: ImageReference(knownValid: "nginx", tag: "1.27-alpine")
+        case .python: ImageReference(knownValid: "python", tag: "3.12-alpine")
         }
     }
 
@@ -30,9 +30,19 @@ public enum ServerKind: String, Sendable, CaseIterable, Codable {
     /// The port the server listens on inside the container.
     public var containerPort: Int { 8080 }
 
-    public func baseImage(override: String?, environment: [String: String]) -> String {
-        if let override, !override.isEmpty { return override }
-        if let fromEnvironment = environment[baseImageVariable], !fromEnvironment.isEmpty { return fromEnvironment }
+    /// `override` (already parsed from `--base-image`), else the environment's variable, else the official image.
+    /// Throws, naming the variable, when the environment's value is not a valid image reference.
+    public func baseImage(override: ImageReference?, environment: [String: String])
+        throws(ImageReferenceError) -> ImageReference
+    {
+        if let override { return override }
+        if let fromEnvironment = environment[baseImageVariable], !fromEnvironment.isEmpty {
+            do {
+                return try ImageReference(parsing: fromEnvironment)
+            } catch {
+                throw ImageReferenceError(value: error.value, source: baseImageVariable, reason: error.reason)
+            }
+        }
         return defaultBaseImage
     }
 }

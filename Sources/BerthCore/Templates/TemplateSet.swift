@@ -14,17 +14,17 @@ public struct ContextFile: Sendable, Equatable {
 
 /// What the templates may refer to. A template naming anything else fails to render.
 public struct TemplateValues: Sendable, Equatable {
-    public var baseImage: String
+    public var baseImage: ImageReference
     public var port: Int
     public var user: String
     public var spa: Bool
     /// Path of the error page inside the site, if any.
-    public var errorPage: String?
+    public var errorPage: SiteFilePath?
     /// Labels written into the Dockerfile (one `LABEL` step, cached across publishes of the site), rather than
     /// passed to the build, where the classic builder adds a step, and a container, for each.
     public var imageLabels: [String: String]
 
-    public init(baseImage: String, port: Int, user: String, spa: Bool, errorPage: String?,
+    public init(baseImage: ImageReference, port: Int, user: String, spa: Bool, errorPage: SiteFilePath?,
                 imageLabels: [String: String]) {
         self.baseImage = baseImage
         self.port = port
@@ -44,7 +44,7 @@ public struct TemplateValues: Sendable, Equatable {
 
     var mustacheContext: [String: Any] {
         var context: [String: Any] = [
-            "baseImage": baseImage,
+            "baseImage": baseImage.description,
             "imageLabels": labelInstructionArguments,
             "port": port,
             "user": user,
@@ -52,7 +52,7 @@ public struct TemplateValues: Sendable, Equatable {
             "siteDirectory": BuildContextLayout.siteDirectory,
             "siteRoot": BuildContextLayout.siteRootInImage,
         ]
-        context["errorPage"] = errorPage ?? false
+        context["errorPage"] = errorPage?.text ?? false
         return context
     }
 }
