@@ -74,7 +74,7 @@ public struct Publisher: Sendable {
         }) {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
                                    memory: memory, portRequest: portRequest, context: context, summary: summary,
-                                   baseImage: baseImage)
+                                   baseImage: baseImage.description)
             return try await publishLocked(plan, timer: &timer)
         }
     }
