@@ -7,9 +7,9 @@ public struct SiteNetwork: Sendable {
     static let purposeLabel = "berth.network"
     static let iccOption = "com.docker.network.bridge.enable_icc"
 
-    public let engine: DockerEngine
+    public let engine: any ContainerEngine
 
-    public init(engine: DockerEngine) {
+    public init(engine: any ContainerEngine) {
         self.engine = engine
     }
 
