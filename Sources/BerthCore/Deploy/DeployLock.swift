@@ -208,7 +208,8 @@ public struct DeployLock: Sendable {
         var labels = owner.labels
         labels[Self.forLabel] = identity.description
         labels[Self.takenLabel] = String(format: "%.3f", now.timeIntervalSince1970)
-        labels[Self.ttlLabel] = "\(ttl.components.seconds)"
+        let (seconds, attoseconds) = ttl.components
+        labels[Self.ttlLabel] = String(format: "%.3f", Double(seconds) + Double(attoseconds) / 1e18)
         return ContainerCreate(image: Self.imageName, labels: labels, command: ["lock"])
     }
 

@@ -13,14 +13,17 @@ struct ServeCheck {
     /// A check of a container's URL that gives up as soon as the container is not simply running: it exited, or
     /// the engine is restarting it, or has restarted it (a crash loop looks like a running container between its
     /// crashes). The reason then quotes the server's `[emerg]` line when it wrote one.
+    ///
+    /// - Parameter restartsBefore: the container's restart count before it was started (an existing site's may
+    ///   have been restarted long ago); only restarts beyond it count.
     static func whileRunning(_ id: String, engine: any ContainerEngine, probe: any SiteProbe, url: String,
-                             timeout: Duration) -> ServeCheck {
+                             timeout: Duration, restartsBefore: Int = 0) -> ServeCheck {
         ServeCheck(probe: probe, url: url, timeout: timeout) {
             guard let container = try await engine.inspectContainer(id) else {
                 throw Failure(reason: "the container was removed")
             }
             let state = container.state
-            let restarts = container.restartCount ?? 0
+            let restarts = max(0, (container.restartCount ?? 0) - restartsBefore)
             guard !state.running || state.status == "restarting" || restarts > 0 else { return }
             var reason: String
             if state.status == "restarting" || restarts > 0 {

@@ -58,6 +58,7 @@ public struct SiteControl: Sendable {
         async throws -> SiteActionResult
     {
         try await withRecoveredSite(site: site, user: user, lockWait: lockWait) { container in
+            let restartsBefore = try await engine.inspectContainer(container.id)?.restartCount ?? 0
             do {
                 try await engine.startContainer(container.id)
             } catch let error as EngineError where error.isPortInUse {
@@ -72,7 +73,7 @@ public struct SiteControl: Sendable {
                 throw SiteOperationError.noPublishedPort(container.identity, host: host.name)
             }
             let check = ServeCheck.whileRunning(container.id, engine: engine, probe: probe, url: url,
-                                                timeout: checkTimeout)
+                                                timeout: checkTimeout, restartsBefore: restartsBefore)
             do {
                 try await check.run()
             } catch {

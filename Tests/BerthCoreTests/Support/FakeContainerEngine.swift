@@ -90,9 +90,10 @@ actor FakeContainerEngine: ContainerEngine {
         }
     }
 
-    /// Kills the calling process before its `n`-th state-changing call (counted from 1).
+    /// Kills the calling process before its `n`-th state-changing call from now (counted from 1).
     func kill(beforeCall n: Int) {
-        faults.append { _, index in index == n ? .kill : nil }
+        let base = calls.count
+        faults.append { _, index in index - base == n ? .kill : nil }
     }
 
     func onCall(_ hook: @escaping @Sendable (String) async -> Void) {
