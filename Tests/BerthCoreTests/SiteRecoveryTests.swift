@@ -102,7 +102,7 @@ struct SiteRecoveryTests {
         try await Self.legacyNext(deploy, running: true)
         let statuses = try await SiteLocator(host: deploy.host, engine: deploy.engine).statuses(user: "alice")
         #expect(statuses.first?.state == .stopped)
-        #expect(statuses.first?.interruption?.contains("berth-alice-blog-next") == true, "not just 'stopped'")
+        #expect(statuses.first?.interruption?.contains(deploy.identity.stagingContainerName) == true, "not just 'stopped'")
         let result = try await deploy.control.start(site: "blog", user: "alice", checkTimeout: .seconds(2))
         #expect(result.state == .running)
         #expect(await deploy.siteVersion()?.version == "v2")

@@ -42,7 +42,8 @@ struct DeploySafetyTests {
             let duringCheck = try await Self.killedInCheck(fixture, ["publish", site, "--user", fixture.user], url: url)
             #expect(duringCheck?.contains("Serving") == true, "the old version served during the check")
             #expect(await OperateTests.serves(url)?.contains("Serving") == true, "and after the kill")
-            let next = "berth-\(fixture.user)-hello-next"
+            let identity = SiteIdentity(user: fixture.user, site: "hello")
+            let next = identity.stagingContainerName
             let staging = try #require(try await fixture.engine.inspectContainer(next), "the kill left -next")
             #expect(staging.hostConfig.restartPolicy?.name == "no", "never restartable")
 
@@ -54,11 +55,12 @@ struct DeploySafetyTests {
 
             let started = try fixture.cli().run(["start", "hello", "--user", fixture.user])
             #expect(started.status == 0, "\(started)")
-            #expect(try await names(fixture) == ["berth-\(fixture.user)-hello"])
+            #expect(try await names(fixture) == [identity.containerName])
             #expect(await OperateTests.serves(url)?.contains("Serving") == true)
             let images = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
             #expect(images.count == 1, "the killed run's image is gone: \(images.map(\.repoTags))")
-            #expect(try await fixture.engine.inspectContainer("berth-lock-\(fixture.user)-hello") == nil)
+            #expect(try await fixture.engine.inspectContainer(
+                DeployLock(engine: fixture.engine, identity: identity).containerName) == nil)
         }
     }
 
@@ -89,7 +91,7 @@ struct DeploySafetyTests {
             let published = try OperateTests.publish(fixture, site, ["--tag", "five"])
             #expect(published["url"] as? String == url)
             #expect(await OperateTests.serves(url)?.contains("Version three") == true)
-            #expect(try await names(fixture) == ["berth-\(fixture.user)-hello"])
+            #expect(try await names(fixture) == [SiteIdentity(user: fixture.user, site: "hello").containerName])
         }
     }
 
@@ -99,13 +101,14 @@ struct DeploySafetyTests {
         try await PublishFixture.run { fixture in
             let published = try OperateTests.publish(fixture, "sites/hello")
             let url = try #require(published["url"] as? String)
-            let siteName = "berth-\(fixture.user)-hello"
+            let identity = SiteIdentity(user: fixture.user, site: "hello")
+            let siteName = identity.containerName
             let old = try #require(try await fixture.engine.inspectContainer(siteName))
             let port = try #require(old.hostConfig.portBindings?.values.compactMap { $0 }.first?.first?.hostPort)
             try await fixture.engine.stopContainer(old.id, timeoutSeconds: 5)
             let host = DockerHost(name: "local", endpoint: .defaultLocal)
             let next = try await fixture.engine.createContainer(
-                name: siteName + "-next",
+                name: identity.stagingContainerName,
                 config: SiteContainerSpec.make(image: old.config.image ?? "", server: .nginx, memory: .defaultLimit,
                                                host: host, hostPort: Int(port), labels: old.labels,
                                                network: old.hostConfig.networkMode ?? "bridge"))

@@ -102,7 +102,7 @@ struct Replacement {
         for port in ports {
             let id = try await engine.createContainer(name: identity.stagingContainerName, config: spec(port))
             do {
-                try await engine.startContainer(id)
+                try await SiteNetwork(engine: engine).startContainer(id)
             } catch let error as EngineError where error.isPortInUse {
                 // Another publish took it meanwhile.
                 lastError = error

@@ -3,11 +3,11 @@
 extension SiteIdentity {
     /// The new version, run on a staging port (never restarted by the engine) and checked there before the site's
     /// container is touched.
-    var stagingContainerName: String { containerName + "-next" }
+    public var stagingContainerName: String { containerName + "-next" }
 
     /// The previous container while the new one takes over its name and port; removed once the new one serves,
     /// renamed back if it does not.
-    var parkedContainerName: String { containerName + "-old" }
+    public var parkedContainerName: String { containerName + "-old" }
 
     /// The tag that marks a version a publish built and has not yet seen serve on the site's port: a version so
     /// marked is never a rollback target, and one left by a killed publish is removed by the next command that

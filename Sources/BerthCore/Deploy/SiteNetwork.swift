@@ -42,6 +42,18 @@ public struct SiteNetwork: Sendable {
         return oldest.id
     }
 
+    /// Starts a site's container. When another publish has just made a second network of the name, the engine
+    /// refuses to start any container on it ("network berth-sites is ambiguous"): the networks are settled as
+    /// `ensure` does and the start is tried once more.
+    func startContainer(_ id: String) async throws {
+        do {
+            try await engine.startContainer(id)
+        } catch let error as EngineError where error.description.contains("is ambiguous") {
+            _ = try await ensure()
+            try await engine.startContainer(id)
+        }
+    }
+
     /// The network every publish settles on: the first created (by ID when two were created in the same instant).
     static func oldest(_ networks: [NetworkInspect]) -> NetworkInspect? {
         networks.min { first, second in

@@ -45,7 +45,7 @@ struct Switchover {
                     stoppedAt = clock.now
                     try await engine.stopContainer(previous.id, timeoutSeconds: 10)
                 }
-                try await engine.startContainer(id)
+                try await SiteNetwork(engine: engine).startContainer(id)
             } catch let error as EngineError where error.isPortInUse && previous == nil {
                 // A first publish on a port picked from the range: another publish may have taken it meanwhile.
                 lastPortError = error
