@@ -92,23 +92,25 @@ struct DeployLockLeaseTests {
     @Test("a holder renews its lease: a publish longer than the ttl keeps its lock")
     func leaseRenewedPastTheTTL() async throws {
         let engine = await Self.engine()
-        let holder = Self.lock(engine, Self.owner(namespace: "ns-a", pid: 7), ttl: .seconds(2))
-        let waiter = Self.lock(engine, Self.owner(namespace: "ns-b", pid: 8), ttl: .seconds(2))
-        let holderDone = Recorder<ContinuousClock.Instant>()
-        let waiterGot = Recorder<ContinuousClock.Instant>()
-        async let held: Void = holder.withLock(wait: .seconds(1)) {
-            // Two and a half times the ttl.
-            try? await Task.sleep(for: .seconds(5))
-            holderDone.add(.now)
+        let ttl = Duration.seconds(3)
+        let holder = Self.lock(engine, Self.owner(namespace: "ns-a", pid: 7), ttl: ttl)
+        let waiter = Self.lock(engine, Self.owner(namespace: "ns-b", pid: 8), ttl: ttl)
+        try await holder.withLock(wait: .seconds(1)) {
+            let taken = Date()
+            // Hold it until the lease has been renewed four times (every ttl/3): longer than the ttl.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while await engine.calls.filter({ $0.hasPrefix("lease ") }).count < 4, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(Date().timeIntervalSince(taken) > 3, "held past the ttl")
+            let lease = try #require(try await waiter.currentHolder())
+            #expect((lease.expires ?? .distantPast) > taken.addingTimeInterval(3), "renewed past the first ttl")
+            #expect(!waiter.isStale(lease))
+            await #expect(throws: DeployLockError.self, "a waiter of another namespace does not break it") {
+                _ = try await waiter.acquire(wait: .zero, onWaiting: { _ in })
+            }
         }
-        try await Task.sleep(for: .milliseconds(100))
-        async let waited: Void = waiter.withLock(wait: .seconds(30)) { waiterGot.add(.now) }
-        _ = try await (held, waited)
-        let done = try #require(holderDone.values.first)
-        let got = try #require(waiterGot.values.first)
-        #expect(got > done, "the waiter got the lock only after the holder released it")
-        let leases = await engine.calls.filter { $0.hasPrefix("lease ") }.count
-        #expect(leases >= 3, "renewed every ttl/3: \(leases)")
+        #expect(await engine.container(named: holder.containerName) == nil, "released")
     }
 
     @Test("a lease that does not move for longer than the ttl is stale, even if the holder's clock runs ahead")
