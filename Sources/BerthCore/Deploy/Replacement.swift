@@ -77,7 +77,6 @@ struct Replacement {
             _ = try? await engine.removeImage(identity.pendingReference(version: version))
         }
         timer.finish(.check)
-        logger.info("switched", metadata: ["seconds": "\(switched.gapSeconds.map { "\($0)" } ?? "-")"])
         return Outcome(containerID: switched.id, url: host.url(port: switched.port), switchSeconds: switched.gapSeconds)
     }
 

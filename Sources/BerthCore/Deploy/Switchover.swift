@@ -32,6 +32,7 @@ struct Switchover {
         }
         let clock = ContinuousClock()
         var stoppedAt: ContinuousClock.Instant?
+        var stopSeconds: Double?
         var lastPortError: EngineError?
         for port in ports.prefix(10) {
             let id: String
@@ -42,8 +43,10 @@ struct Switchover {
             }
             do {
                 if let previous, wasRunning, stoppedAt == nil {
-                    stoppedAt = clock.now
+                    let stopping = clock.now
+                    stoppedAt = stopping
                     try await engine.stopContainer(previous.id, timeoutSeconds: 10)
+                    stopSeconds = Self.seconds(clock.now - stopping)
                 }
                 try await SiteNetwork(engine: engine).startContainer(id)
             } catch let error as EngineError where error.isPortInUse && previous == nil {
@@ -66,6 +69,8 @@ struct Switchover {
                                     url: url)
             }
             let gap = stoppedAt.map { Self.seconds(clock.now - $0) }
+            logger.info("switched", metadata: ["from stop to first 200 (s)": "\(gap.map { "\($0)" } ?? "-")",
+                                               "of which stopping (s)": "\(stopSeconds.map { "\($0)" } ?? "-")"])
             if let previous {
                 // The commit: from here on the new version is the site's.
                 try? await engine.removeContainer(previous.id, force: true)
