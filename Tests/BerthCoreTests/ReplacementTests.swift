@@ -23,7 +23,8 @@ struct ReplacementTests {
         }
         let outcome = try await deploy.publish("v3")
 
-        #expect(seenDuringCheck.values.first?.hasPrefix("staging restart=no port=800") == true, "\(seenDuringCheck.values)")
+        #expect(seenDuringCheck.values.first?.hasPrefix("staging restart=no port=800") == true,
+                "\(seenDuringCheck.values)")
         #expect(!(seenDuringCheck.values.first ?? "").hasSuffix("port=8000"), "not the site's port")
         #expect(seenDuringCheck.values.last == "old answers 200", "the old version served during the check")
         let calls = await engine.calls

@@ -67,7 +67,8 @@ struct SiteOperationsTests {
     func pendingFromTags() {
         let image = ImageSummary(id: "sha256:3", repoTags: ["alice/blog:three", "berth-pending/alice/blog:three"],
                                  created: 3, size: 1,
-                                 labels: [BerthLabel.site: "blog", BerthLabel.user: "alice", BerthLabel.version: "three"])
+                                 labels: [BerthLabel.site: "blog", BerthLabel.user: "alice",
+                                          BerthLabel.version: "three"])
         let version = SiteLocator.versions(of: [image], container: nil).first
         #expect(version?.pending == true)
         #expect(version?.tags == ["alice/blog:three"])

@@ -96,13 +96,14 @@ struct SiteRecoveryTests {
         if running { try await engine.startContainer(next) }
     }
 
-    @Test("stopped old + running -next on the site's port: start serves the old version, no 'port is already allocated'")
+    @Test("stopped old + running -next on the site's port: start serves the old one, no 'port is already allocated'")
     func legacyRunningNext() async throws {
         let deploy = try await FakeDeploy.serving()
         try await Self.legacyNext(deploy, running: true)
         let statuses = try await SiteLocator(host: deploy.host, engine: deploy.engine).statuses(user: "alice")
         #expect(statuses.first?.state == .stopped)
-        #expect(statuses.first?.interruption?.contains(deploy.identity.stagingContainerName) == true, "not just 'stopped'")
+        #expect(statuses.first?.interruption?.contains(deploy.identity.stagingContainerName) == true,
+                "not just 'stopped'")
         let result = try await deploy.control.start(site: "blog", user: "alice", checkTimeout: .seconds(2))
         #expect(result.state == .running)
         #expect(await deploy.siteVersion()?.version == "v2")

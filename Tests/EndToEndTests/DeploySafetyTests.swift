@@ -94,7 +94,7 @@ struct DeploySafetyTests {
         }
     }
 
-    @Test("an older berth's -next left running on the site's port: start serves the site, no 'port is already allocated'",
+    @Test("an older berth's -next left running on the site's port: start serves the site, no 'port already allocated'",
           .timeLimit(.minutes(3)))
     func legacyLeftover() async throws {
         try await PublishFixture.run { fixture in
@@ -132,7 +132,8 @@ struct DeploySafetyTests {
             try OperateTests.write("Held", to: site)
             // The holder stays in its check (its new version answers 503) for up to 60 s.
             let holder = try BackgroundBerth(fixture.cli(["BERTH_TEMPLATES": try fixture.unansweringTemplates()]),
-                                             ["publish", site, "--user", fixture.user, "--json", "--check-timeout", "60"])
+                                             ["publish", site, "--user", fixture.user, "--json",
+                                              "--check-timeout", "60"])
             let inCheck = try await BackgroundBerth.eventually(within: .seconds(120)) {
                 try holder.stdout().contains("\"stage\":\"check\"") || !holder.process.isRunning
             }
@@ -179,7 +180,8 @@ struct DeploySafetyTests {
             let first = try OperateTests.publish(fixture, site)
             let url = try #require(first["url"] as? String)
             let berth = try BackgroundBerth(fixture.cli(["BERTH_TEMPLATES": try fixture.brokenTemplates()]),
-                                            ["publish", site, "--user", fixture.user, "--json", "--check-timeout", "60"])
+                                            ["publish", site, "--user", fixture.user, "--json",
+                                             "--check-timeout", "60"])
             _ = try await BackgroundBerth.eventually(within: .seconds(120)) {
                 try berth.stdout().contains("\"stage\":\"check\"") || !berth.process.isRunning
             }

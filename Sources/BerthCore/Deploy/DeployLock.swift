@@ -180,7 +180,8 @@ public struct DeployLock: Sendable {
         }
         var expires = labels[Self.expiresLabel].flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0) }
         var leaseMark: Date?
-        if let taken = labels[Self.takenLabel].flatMap(Double.init), let ttl = labels[Self.ttlLabel].flatMap(Double.init) {
+        if let taken = labels[Self.takenLabel].flatMap(Double.init),
+           let ttl = labels[Self.ttlLabel].flatMap(Double.init) {
             let stat = try await engine.statPath(container.id, path: "/" + Self.leaseFile)
             leaseMark = stat.flatMap { EngineTimestamp.parse($0.mtime) }
             let renewed = max(taken, leaseMark?.timeIntervalSince1970 ?? 0)

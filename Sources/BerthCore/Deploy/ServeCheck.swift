@@ -59,7 +59,8 @@ struct ServeCheck {
             do {
                 let (code, reason) = try await probe.get(url)
                 if code == 200 { return }
-                lastProblem = "it answered \(code) \(reason)" + (code == 404 ? " (does the site have an index.html?)" : "")
+                lastProblem = "it answered \(code) \(reason)"
+                    + (code == 404 ? " (does the site have an index.html?)" : "")
             } catch {
                 lastProblem = "\(error)"
             }

@@ -19,7 +19,9 @@ public enum SiteContainerSpec {
             user: server.runAsUser,
             exposedPorts: [containerPort],
             hostConfig: HostConfig(
-                portBindings: [containerPort: [PortBinding(hostIP: host.bindAddress, hostPort: hostPort.map(String.init) ?? "")]],
+                portBindings: [
+                    containerPort: [PortBinding(hostIP: host.bindAddress, hostPort: hostPort.map(String.init) ?? "")],
+                ],
                 memory: memory.bytes,
                 memorySwap: memory.bytes,
                 restartPolicy: restartPolicy,

@@ -72,7 +72,8 @@ public struct SiteHistory: Sendable {
             throw .noCurrentVersion(identity, host: host, kept: kept)
         }
         let current = versions[currentIndex]
-        guard let earlier = versions[(currentIndex + 1)...].first(where: { $0.imageID != current.imageID && !$0.pending }) else {
+        let older = versions[(currentIndex + 1)...]
+        guard let earlier = older.first(where: { $0.imageID != current.imageID && !$0.pending }) else {
             throw .noEarlierVersion(identity, host: host, current: current.version)
         }
         return earlier

@@ -32,7 +32,8 @@ extension DockerEngine {
             guard let header = response.headers.first(name: "X-Docker-Container-Path-Stat"),
                   let json = Data(base64Encoded: header)
             else {
-                throw EngineError.invalidResponse(operation: operation, reason: "no X-Docker-Container-Path-Stat header")
+                throw EngineError.invalidResponse(operation: operation,
+                                                  reason: "no X-Docker-Container-Path-Stat header")
             }
             do {
                 return try JSONDecoder().decode(ContainerPathStat.self, from: json)

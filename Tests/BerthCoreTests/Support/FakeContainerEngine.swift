@@ -173,7 +173,8 @@ actor FakeContainerEngine: ContainerEngine {
         case .crashes(let lines):
             container.logs += lines
             container.exitCode = 1
-            if container.config.hostConfig.restartPolicy?.name == "no" || container.config.hostConfig.restartPolicy == nil {
+            let policy = container.config.hostConfig.restartPolicy?.name ?? "no"
+            if policy == "no" {
                 container.status = "exited"
             } else {
                 container.status = "restarting"
