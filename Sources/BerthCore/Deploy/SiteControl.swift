@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import Logging
 
 /// What `stop` or `start` did to a site.
 public struct SiteActionResult: Sendable, Codable, Equatable {
@@ -40,6 +40,7 @@ public struct SiteControl: Sendable {
     }
 
     var locator: SiteLocator { SiteLocator(host: host, engine: engine) }
+    static let logger = Logger(label: "berth.site")
 
     /// Stops the site's container; it stays stopped (also across daemon restarts) until `start`. A site left
     /// half-replaced by a killed publish is recovered first.
@@ -93,7 +94,10 @@ public struct SiteControl: Sendable {
     {
         let identity = try await locator.identity(site: site, user: user)
         return try await DeployLock(engine: engine, identity: identity).withLock(wait: lockWait) {
-            _ = try await SiteRecovery(host: host, engine: engine, identity: identity).recover()
+            for action in try await SiteRecovery(host: host, engine: engine, identity: identity).recover() {
+                Self.logger.warning("recovered from an interrupted publish: \(action)",
+                                    metadata: ["site": "\(identity)", "host": "\(host.name)"])
+            }
             guard let container = try await locator.containers(user: identity.user, site: identity.site).first else {
                 let known = try await locator.containers(user: user).map(\.identity.description)
                 throw SiteLookupError.notFound(site: site, user: user, host: host.name, known: known)

@@ -72,7 +72,7 @@ struct SiteRecovery {
         }
         actions += await removeUncheckedVersions(keeping: site?.image)
         for action in actions {
-            logger.warning("recovered \(identity)", metadata: ["action": "\(action)"])
+            logger.info("recovered \(identity)", metadata: ["action": "\(action)"])
         }
         return actions
     }
