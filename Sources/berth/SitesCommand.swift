@@ -48,6 +48,7 @@ struct SitesCommand: AsyncParsableCommand {
 
     static func table(_ lists: [HostSiteList]) -> String {
         var rows = [["USER", "SITE", "HOST", "STATE", "URL", "VERSION", "MEMORY", "UPTIME", "BASE"]]
+        var notes: [String] = []
         for list in lists {
             if list.error != nil {
                 rows.append(["-", "-", list.host.name, "error", "-", "-", "-", "-", "-"])
@@ -55,13 +56,17 @@ struct SitesCommand: AsyncParsableCommand {
             for site in list.sites {
                 let limit = site.memoryLimit.map(ReadableUnits.bytes) ?? "no limit"
                 rows.append([
-                    site.user, site.site, site.host, site.state.rawValue, site.url ?? "-", site.version ?? "-",
+                    site.user, site.site, site.host, site.state.rawValue + (site.interruption == nil ? "" : "*"),
+                    site.url ?? "-", site.version ?? "-",
                     "\(site.memoryUsage.map(ReadableUnits.bytes) ?? "-") / \(limit)",
                     site.uptimeSeconds.map { ReadableUnits.duration(seconds: $0) } ?? "-",
                     site.baseOutdated.map { $0 ? "outdated" : "current" } ?? "-",
                 ])
+                if let interruption = site.interruption {
+                    notes.append("* \(site.user)/\(site.site) on \(site.host): \(interruption)\n")
+                }
             }
         }
-        return TextTable.render(rows)
+        return TextTable.render(rows) + notes.joined()
     }
 }

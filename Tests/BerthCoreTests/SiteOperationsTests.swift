@@ -55,6 +55,26 @@ struct SiteOperationsTests {
         #expect(message.contains("alice/blog") && message.contains("web2") && message.contains("kept versions: c, b"))
     }
 
+    @Test("a version marked pending (built, never seen serving) is never the default rollback target; --to may name it")
+    func pendingSkipped() throws {
+        var history = Self.history(["d", "c", "b", "a"], current: "c")
+        history.versions[2].pending = true
+        #expect(try history.rollbackTarget(requested: nil).version == "a")
+        #expect(try history.rollbackTarget(requested: "b").version == "b")
+    }
+
+    @Test("the pending tag marks a version pending and is not one of its names")
+    func pendingFromTags() {
+        let image = ImageSummary(id: "sha256:3", repoTags: ["alice/blog:three", "berth-pending/alice/blog:three"],
+                                 created: 3, size: 1,
+                                 labels: [BerthLabel.site: "blog", BerthLabel.user: "alice",
+                                          BerthLabel.version: "three"])
+        let version = SiteLocator.versions(of: [image], container: nil).first
+        #expect(version?.pending == true)
+        #expect(version?.tags == ["alice/blog:three"])
+        #expect(version?.reference(for: Self.identity) == "alice/blog:three")
+    }
+
     @Test("pruning keeps the newest N and never the version in use")
     func pruning() {
         let history = Self.history(["d", "c", "b", "a"], current: "d")

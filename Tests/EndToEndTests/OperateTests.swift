@@ -285,7 +285,7 @@ struct OperateTests {
             ])
             #expect(rollback.status == 1, "\(rollback)")
             #expect(rollback.stderr.contains("this_is_not_a_directive"), "its log lines are shown: \(rollback)")
-            #expect(rollback.stderr.contains("previous version was started again"), "\(rollback)")
+            #expect(rollback.stderr.contains("previous version still serves"), "\(rollback)")
             #expect(await Self.serves(url)?.contains("Good") == true)
             let containers = try await fixture.containers()
             #expect(containers.count == 1 && containers.first?.state == "running", "\(containers)")

@@ -135,7 +135,7 @@ struct PublishTests {
             ])
             #expect(failed.status != 0)
             #expect(failed.stderr.contains("this_is_not_a_directive"), "the new container's log lines are shown: \(failed)")
-            #expect(failed.stderr.contains("previous version was started again"), "\(failed)")
+            #expect(failed.stderr.contains("previous version still serves"), "\(failed)")
             let home = try await PublishFixture.get(url)
             #expect(home.status == 200)
             #expect(home.body.contains("Hello from berth"))

@@ -71,9 +71,11 @@ final class TarWriter {
         try writeHeader(path: path, type: Self.symlinkType, permissions: 0o777, size: 0, linkTarget: target)
     }
 
-    func addFile(_ path: String, contents: [UInt8], executable: Bool = false) throws(ContextError) {
+    /// - Parameter modificationTime: only for archives that are not build contexts (a deploy lock's lease).
+    func addFile(_ path: String, contents: [UInt8], executable: Bool = false,
+                 modificationTime: time_t = fixedModificationTime) throws(ContextError) {
         try writeHeader(path: path, type: Self.fileType, permissions: executable ? 0o755 : 0o644,
-                        size: Int64(contents.count))
+                        size: Int64(contents.count), modificationTime: modificationTime)
         let written = contents.withUnsafeBytes { writeData($0) }
         try checkWritten(written, path: path)
     }
@@ -129,7 +131,8 @@ final class TarWriter {
     }
 
     private func writeHeader(path: String, type: UInt32, permissions: UInt32, size: Int64,
-                             linkTarget: String? = nil) throws(ContextError) {
+                             linkTarget: String? = nil,
+                             modificationTime: time_t = fixedModificationTime) throws(ContextError) {
         archive_entry_clear(entry)
         archive_entry_set_pathname_utf8(entry, path)
         archive_entry_set_filetype(entry, type)
@@ -137,7 +140,7 @@ final class TarWriter {
         archive_entry_set_size(entry, size)
         archive_entry_set_uid(entry, 0)
         archive_entry_set_gid(entry, 0)
-        archive_entry_set_mtime(entry, Self.fixedModificationTime, 0)
+        archive_entry_set_mtime(entry, modificationTime, 0)
         if let linkTarget {
             archive_entry_set_symlink_utf8(entry, linkTarget)
         }

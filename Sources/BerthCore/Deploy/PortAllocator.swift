@@ -1,6 +1,6 @@
 /// Picks host ports for sites published with `--port auto`, avoiding every port the engine already publishes.
 struct PortAllocator {
-    let engine: DockerEngine
+    let engine: any ContainerEngine
     let host: DockerHost
 
     /// Ports published by running containers, and reserved by stopped berth containers (so that starting a
@@ -21,6 +21,12 @@ struct PortAllocator {
             }
         }
         return used
+    }
+
+    /// The name of the running container that publishes `port`, if the engine lists one.
+    func holder(of port: Int) async -> String? {
+        let running = (try? await engine.listContainers(all: false)) ?? []
+        return running.first { ($0.ports ?? []).contains { $0.publicPort == port } }?.name
     }
 
     /// Free ports of the host's range, lowest first.

@@ -4,10 +4,11 @@ public enum PublishError: Error, Sendable, CustomStringConvertible {
     case nameTaken(containerName: String, host: String, owner: String?)
     case siteChangedDuringPublish(site: String)
     case noFreePort(host: String, range: ClosedRange<Int>)
-    case portInUse(port: Int, host: String, message: String)
-    /// The new version did not serve; the previous one (if any) was restored.
-    case checkFailed(url: String, reason: String, logs: [String], restored: Bool)
-    case startFailed(reason: String, logs: [String], restored: Bool)
+    /// `holder` names the container that publishes the port, when the engine lists one.
+    case portInUse(port: Int, host: String, message: String, holder: String?)
+    /// The new version did not serve; `previous` says what became of the version that was serving.
+    case checkFailed(url: String, reason: String, logs: [String], previous: PreviousVersion)
+    case startFailed(reason: String, logs: [String], previous: PreviousVersion)
 
     public var description: String {
         switch self {
@@ -22,21 +23,47 @@ public enum PublishError: Error, Sendable, CustomStringConvertible {
         case .noFreePort(let host, let range):
             return "no free port on \(host) in \(range.lowerBound)-\(range.upperBound); widen 'ports' in the hosts "
                 + "file or pass --port"
-        case .portInUse(let port, let host, let message):
-            return "port \(port) on \(host) is already in use (\(message)); pass another --port or --port auto"
-        case .checkFailed(let url, let reason, let logs, let restored):
-            return "the new version did not serve at \(url): \(reason). "
-                + (restored ? "The previous version was started again. " : "Nothing was left running. ")
-                + Self.logText(logs)
-        case .startFailed(let reason, let logs, let restored):
-            return "the new container did not start: \(reason). "
-                + (restored ? "The previous version was started again. " : "")
-                + Self.logText(logs)
+        case .portInUse(let port, let host, let message, let holder):
+            return "port \(port) on \(host) is already in use"
+                + (holder.map { " by the container \($0)" } ?? "") + " (\(message)); "
+                + "pass another --port or --port auto"
+                + (holder == nil ? "" : ", or stop that container")
+        case .checkFailed(let url, let reason, let logs, let previous):
+            return "the new version did not serve at \(url): \(reason). \(previous.sentence)" + Self.logText(logs)
+        case .startFailed(let reason, let logs, let previous):
+            return "the new container did not start: \(reason). \(previous.sentence)" + Self.logText(logs)
         }
     }
 
     private static func logText(_ logs: [String]) -> String {
         guard !logs.isEmpty else { return "The container wrote no log lines." }
         return "Its last log lines:\n" + logs.map { "  | \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// What became of the version that was serving when its replacement failed.
+public enum PreviousVersion: Sendable, Equatable {
+    /// There was none (a first publish).
+    case none
+    /// It was never stopped: the new version failed on its staging port.
+    case untouched(running: Bool)
+    /// It had been stopped for the switch and was started again.
+    case startedAgain
+    /// It was stopped before the publish and is left so.
+    case leftStopped
+    /// Putting it back failed; the message says how.
+    case notRestored(String)
+
+    var sentence: String {
+        switch self {
+        case .none: return "Nothing was left running. "
+        case .untouched(let running):
+            return running ? "The previous version still serves (it was never stopped). "
+                : "The previous version was left as it was (stopped). "
+        case .startedAgain: return "The previous version was started again. "
+        case .leftStopped: return "The previous version was left stopped, as it was. "
+        case .notRestored(let problem):
+            return "The previous version could not be put back (\(problem)); run `berth start` for the site. "
+        }
     }
 }

@@ -36,4 +36,7 @@ public struct PublishResult: Sendable, Codable, Equatable {
     public var stageSeconds: [String: Double]
     /// Versions whose images were removed because more than `--keep` versions were kept.
     public var removedVersions: [String] = []
+    /// Seconds the site did not answer while the previous version handed over to the new one (from stopping the
+    /// previous container to the new one's first 200 on the site's port); nil when no previous version ran.
+    public var switchSeconds: Double? = nil
 }

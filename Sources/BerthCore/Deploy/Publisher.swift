@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 
@@ -12,16 +11,8 @@ public struct Publisher: Sendable {
     public let templates: TemplateSet
     public let credentials: CredentialStore
     public let environment: [String: String]
-    let checkClient: HTTPClient
+    let probe: any SiteProbe
     let logger: Logger
-
-    /// Shared by all publishes for the `/` check: short connect timeout, no redirects followed.
-    public static let sharedCheckClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(2), read: .seconds(5))
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
 
     public init(host: DockerHost, engine: DockerEngine, builder: (host: DockerHost, engine: DockerEngine)? = nil,
                 templates: TemplateSet, credentials: CredentialStore, environment: [String: String],
@@ -32,7 +23,7 @@ public struct Publisher: Sendable {
         self.templates = templates
         self.credentials = credentials
         self.environment = environment
-        self.checkClient = Self.sharedCheckClient
+        self.probe = HTTPSiteProbe.shared
         self.logger = logger
     }
 
@@ -96,6 +87,8 @@ public struct Publisher: Sendable {
         let events = timer.events
         let (identity, options, summary, memory, portRequest) =
             (plan.identity, plan.options, plan.summary, plan.memory, plan.portRequest)
+        let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
+        for action in recovered { events(.warning("recovered from an interrupted publish: \(action)")) }
         let existing = try await existingContainer(identity)
         let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
         let buildEngine = builder?.engine ?? engine
@@ -126,15 +119,18 @@ public struct Publisher: Sendable {
 
         // An image this publish makes is removed again if the publish fails, so that a broken build never counts
         // as a kept version; one that already existed (the same content published before) is left alone.
-        let madeImage = FailedImageCleanup(image: image, engines: [buildEngine] + (builder == nil ? [] : [engine]),
+        let madeImage = FailedImageCleanup(image: image, pendingMark: identity.pendingReference(version: version),
+                                           engines: [buildEngine] + (builder == nil ? [] : [engine]),
                                            existedBefore: try await buildEngine.inspectImage(image) != nil)
+        // A version this publish makes is marked pending from its build on the host (or its pull there) until it
+        // serves, so that if this publish is killed it is never taken for a version that served.
+        let pendingMark = madeImage.existedBefore ? [] : [identity.pendingReference(version: version)]
 
         timer.start(.build, detail: builder.map { "\(image) on \($0.host.name)" } ?? image)
         let stream = plan.context.stream()
         // `latest` moves only once the new version serves (see `markLatest`).
-        let buildOptions = BuildOptions(tags: [image], labels: buildLabels)
-        let containerID: String
-        let url: String
+        let buildOptions = BuildOptions(tags: [image] + (builder == nil ? pendingMark : []), labels: buildLabels)
+        let replaced: Replacement.Outcome
         do {
             let upload = CountedUpload(stream) { sent in
                 events(.progress(.build, EngineProgress(id: nil, status: EngineProgress.sendingContext, current: sent,
@@ -165,12 +161,15 @@ public struct Publisher: Sendable {
                 for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
                     if case .progress(let progress) = event { events(.progress(.pull, progress)) }
                 }
+                if !pendingMark.isEmpty {
+                    try await engine.tagImage(image, repository: identity.pendingRepository, tag: version)
+                }
                 timer.finish(.pull)
             }
 
-            let replacement = Replacement(host: host, engine: engine, checkClient: checkClient, logger: logger,
+            let replacement = Replacement(host: host, engine: engine, probe: probe, logger: logger,
                                           identity: identity, existing: existing)
-            (containerID, url) = try await replacement.run(
+            replaced = try await replacement.run(
                 image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
                 checkTimeout: options.checkTimeout, timer: &timer)
         } catch {
@@ -181,9 +180,10 @@ public struct Publisher: Sendable {
                          registryAuth: registryAuth, events: events)
         let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
         return PublishResult(
-            host: host.name, user: identity.user, site: identity.site, containerID: containerID,
-            containerName: identity.containerName, image: image, digest: summary.digest, version: version, url: url,
-            memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds, removedVersions: removedVersions)
+            host: host.name, user: identity.user, site: identity.site, containerID: replaced.containerID,
+            containerName: identity.containerName, image: image, digest: summary.digest, version: version,
+            url: replaced.url, memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds,
+            removedVersions: removedVersions, switchSeconds: replaced.switchSeconds)
     }
 
     /// The site's current container, if any. A container of that name that is not this site's is never touched.
@@ -309,6 +309,8 @@ struct StageTimer {
 /// The image a publish built, removed again when the publish fails.
 struct FailedImageCleanup: Sendable {
     let image: String
+    /// The tag that marks it pending (see `SiteIdentity.pendingRepository`).
+    let pendingMark: String
     let engines: [DockerEngine]
     let existedBefore: Bool
 
@@ -316,10 +318,11 @@ struct FailedImageCleanup: Sendable {
     /// publish was cancelled.
     func remove() async {
         guard !existedBefore else { return }
-        let (image, engines) = (image, engines)
+        let (image, pendingMark, engines) = (image, pendingMark, engines)
         await uncancelled {
             for engine in engines {
                 _ = try? await engine.removeImage(image, force: false)
+                _ = try? await engine.removeImage(pendingMark, force: false)
             }
         }
     }

@@ -1,89 +1,87 @@
-import AsyncHTTPClient
 import Logging
 
-/// Runs a new version of a site and, only once it serves, retires the previous one. When the new container does
-/// not start or does not answer, it is removed and the previous container is started again. Publish and rollback
-/// both replace a site's container through here.
+/// Runs a new version of a site and, only once it serves, puts it in place of the previous one. Publish and
+/// rollback both replace a site's container through here.
+///
+/// The new version first runs as `…-next` on a staging port, with restart policy "no" so that nothing ever brings
+/// it back by itself, and is checked there while the previous version keeps serving. Only then does `Switchover`
+/// move the site's name and port to a container of the same image. A version that fails its check (or crashes,
+/// noticed at once) is removed and the previous one was never touched.
 struct Replacement {
     let host: DockerHost
-    let engine: DockerEngine
-    let checkClient: HTTPClient
+    let engine: any ContainerEngine
+    let probe: any SiteProbe
     let logger: Logger
     let identity: SiteIdentity
     let existing: ContainerInspect?
+    /// How long the final container, whose version has already served on the staging port, may take to answer on
+    /// the site's port.
+    var finalCheckTimeout: Duration = .seconds(10)
 
-    /// The new container is created beside the old one under this name, and renamed once it has taken over.
-    var stagingName: String { identity.stagingContainerName }
+    /// On the staging container: whether the previous version ran when the replacement began (`running`,
+    /// `stopped` or `none`), so that recovering from a killed publish restores exactly that.
+    static let previousStateLabel = "berth.replacing"
+
+    struct Outcome {
+        var containerID: String
+        var url: String
+        /// From stopping the previous container to the new one's first 200 on the site's port; nil when there was
+        /// no previous container running.
+        var switchSeconds: Double?
+    }
 
     func run(image: String, server: ServerKind, memory: MemoryLimit, portRequest: PortRequest,
-             labels: [String: String], checkTimeout: Duration, timer: inout StageTimer) async throws
-        -> (containerID: String, url: String)
-    {
+             labels: [String: String], checkTimeout: Duration, timer: inout StageTimer) async throws -> Outcome {
         timer.start(.run, detail: host.name)
-        let name = existing == nil ? identity.containerName : stagingName
-        try await removeLeftover(named: stagingName)
+        try await removeLeftover(named: identity.stagingContainerName)
         let network = try await SiteNetwork(engine: engine).ensure()
-        let ports = try await candidatePorts(portRequest)
-        let previousWasRunning = existing?.state.running ?? false
-        if let existing, previousWasRunning {
-            try await engine.stopContainer(existing.id, timeoutSeconds: 10)
+        let sitePorts = try await candidatePorts(portRequest)
+        let previousState = existing.map { $0.state.running ? "running" : "stopped" } ?? "none"
+        let spec = { (port: Int?, restart: RestartPolicy, extraLabels: [String: String]) in
+            SiteContainerSpec.make(image: image, server: server, memory: memory, host: host, hostPort: port,
+                                   labels: labels.merging(extraLabels) { _, new in new }, network: network,
+                                   restartPolicy: restart)
         }
-
-        var started: (id: String, port: Int)?
-        var lastPortError: EngineError?
-        for port in ports.prefix(10) {
-            let spec = SiteContainerSpec.make(image: image, server: server, memory: memory, host: host,
-                                              hostPort: port, labels: labels, network: network)
-            let id: String
-            do {
-                id = try await engine.createContainer(name: name, config: spec)
-            } catch {
-                await abandon(nil, previousWasRunning: previousWasRunning)
-                throw error
-            }
-            do {
-                try await engine.startContainer(id)
-                started = (id, port)
-                break
-            } catch let error as EngineError where error.isPortInUse {
-                lastPortError = error
-                try? await engine.removeContainer(id, force: true)
-            } catch {
-                let (logs, restored) = await abandon(id, previousWasRunning: previousWasRunning)
-                throw PublishError.startFailed(reason: "\(error)", logs: logs, restored: restored)
-            }
-        }
-        guard let started else {
-            await abandon(nil, previousWasRunning: previousWasRunning)
-            if case .fixed(let port) = portRequest {
-                throw PublishError.portInUse(port: port, host: host.name, message: lastPortError?.description ?? "")
-            }
-            throw PublishError.noFreePort(host: host.name, range: host.ports)
+        let staging = try await startStaging(avoiding: Set(sitePorts.prefix(1))) { port in
+            spec(port, .no, [Self.previousStateLabel: previousState])
         }
         timer.finish(.run)
 
-        let url = host.url(port: started.port)
-        timer.start(.check, detail: url)
-        let check = ServeCheck.whileRunning(started.id, engine: engine, client: checkClient, url: url,
-                                            timeout: checkTimeout)
+        let stagingURL = host.url(port: staging.port)
+        timer.start(.check, detail: stagingURL)
+        let untouched = existing == nil ? PreviousVersion.none : .untouched(running: previousState == "running")
         do {
-            try await check.run()
+            try await ServeCheck.whileRunning(staging.id, engine: engine, probe: probe, url: stagingURL,
+                                              timeout: checkTimeout).run()
         } catch {
-            let (logs, restored) = await abandon(started.id, previousWasRunning: previousWasRunning)
+            let logs = await discard(staging.id)
             if error is CancellationError { throw error }
-            let reason = ServeCheck.reason(for: error)
-            throw PublishError.checkFailed(url: url, reason: reason, logs: logs, restored: restored)
+            throw PublishError.checkFailed(url: stagingURL, reason: ServeCheck.reason(for: error), logs: logs,
+                                           previous: untouched)
         }
 
-        if let existing {
-            try await engine.removeContainer(existing.id, force: true)
-            try await engine.renameContainer(started.id, to: identity.containerName)
+        let switchover = Switchover(host: host, engine: engine, probe: probe, logger: logger, identity: identity,
+                                    previous: existing, checkTimeout: finalCheckTimeout)
+        let switched: Switchover.Outcome
+        do {
+            switched = try await switchover.run(ports: sitePorts, portRequest: portRequest) { port in
+                spec(port, .unlessStopped, [:])
+            }
+        } catch {
+            _ = await discard(staging.id)
+            throw error
+        }
+        await discard(staging.id)
+        if let version = labels[BerthLabel.version] {
+            // It has served on the site's port: it is a version one can roll back to now.
+            _ = try? await engine.removeImage(identity.pendingReference(version: version))
         }
         timer.finish(.check)
-        return (started.id, url)
+        return Outcome(containerID: switched.id, url: host.url(port: switched.port), switchSeconds: switched.gapSeconds)
     }
 
-    /// The ports to try: the one asked for, else the one the site already has, else free ones from the range.
+    /// The ports the site's container may have: the one asked for, else the one the site already has, else free
+    /// ones from the range.
     func candidatePorts(_ request: PortRequest) async throws -> [Int] {
         if case .fixed(let port) = request { return [port] }
         if let existing, let port = Publisher.publishedPort(of: existing) { return [port] }
@@ -93,7 +91,49 @@ struct Replacement {
         return candidates
     }
 
-    /// A staging container left by an interrupted publish of this same site.
+    /// Starts the staging container on a free port of the host's range other than `avoiding` (the site's own),
+    /// or on one the engine picks when the range has none left.
+    func startStaging(avoiding: Set<Int>, spec: (Int?) -> ContainerCreate) async throws -> (id: String, port: Int) {
+        let allocator = PortAllocator(engine: engine, host: host)
+        let free = allocator.candidates(excluding: try await allocator.portsInUse().union(avoiding))
+        let ports: [Int?] = Array(free.prefix(10)) + [nil]
+        var lastError: (any Error)?
+        for port in ports {
+            let id = try await engine.createContainer(name: identity.stagingContainerName, config: spec(port))
+            do {
+                try await SiteNetwork(engine: engine).startContainer(id)
+            } catch let error as EngineError where error.isPortInUse {
+                // Another publish took it meanwhile.
+                lastError = error
+                await discard(id)
+                continue
+            } catch {
+                let logs = await discard(id)
+                if error is CancellationError { throw error }
+                throw PublishError.startFailed(reason: "\(error)", logs: logs,
+                                               previous: existing == nil ? .none
+                                                   : .untouched(running: existing?.state.running ?? false))
+            }
+            var bound = port
+            if bound == nil { bound = try? await publishedPort(of: id) }
+            guard let port = bound else {
+                await discard(id)
+                throw PublishError.startFailed(reason: "the engine published no port for the new container",
+                                               logs: [], previous: .none)
+            }
+            return (id, port)
+        }
+        throw lastError ?? PublishError.noFreePort(host: host.name, range: host.ports)
+    }
+
+    /// The host port the engine bound for a container started with a port of its choosing.
+    private func publishedPort(of id: String) async throws -> Int? {
+        guard let container = try await engine.inspectContainer(id) else { return nil }
+        let bindings = (container.networkSettings?.ports ?? [:]).values.compactMap { $0 }.flatMap { $0 }
+        return bindings.lazy.compactMap { $0.hostPort.flatMap(Int.init) }.first
+    }
+
+    /// A staging container left by an interrupted publish of this same site (recovery normally removed it).
     func removeLeftover(named name: String) async throws {
         guard let leftover = try await engine.inspectContainer(name) else { return }
         guard identity.owns(leftover.labels) else {
@@ -102,44 +142,14 @@ struct Replacement {
         try await engine.removeContainer(leftover.id, force: true)
     }
 
-    /// Removes the new container (keeping its last log lines) and starts the previous version again, even when the
-    /// publish was cancelled: a cancelled publish must not leave the site down either.
+    /// Removes the staging container, keeping its last log lines, even when the publish was cancelled.
     @discardableResult
-    func abandon(_ newContainer: String?, previousWasRunning: Bool) async -> (logs: [String], restored: Bool) {
-        await uncancelled {
-            var logs: [String] = []
-            if let newContainer {
-                logs = await engine.lastLogLines(newContainer)
-                try? await engine.removeContainer(newContainer, force: true)
-            }
-            return (logs, await restorePrevious(previousWasRunning))
+    func discard(_ id: String) async -> [String] {
+        let engine = engine
+        return await uncancelled {
+            let logs = await engine.lastLogLines(id)
+            try? await engine.removeContainer(id, force: true)
+            return logs
         }
-    }
-
-    private func restorePrevious(_ wasRunning: Bool) async -> Bool {
-        guard let existing, wasRunning else { return false }
-        do {
-            try await engine.startContainer(existing.id)
-            logger.info("restored the previous version", metadata: ["container": "\(existing.plainName)"])
-            return true
-        } catch {
-            logger.error("could not restart the previous version: \(error)")
-            return false
-        }
-    }
-}
-
-extension DockerEngine {
-    /// The last lines a container wrote, for failure messages.
-    func lastLogLines(_ id: String, count: Int = 20) async -> [String] {
-        var lines: [String] = []
-        do {
-            for try await line in containerLogs(id, tail: count) {
-                lines.append(line.text.trimmingWhitespace())
-            }
-        } catch {
-            lines.append("(could not read the logs: \(error))")
-        }
-        return lines
     }
 }

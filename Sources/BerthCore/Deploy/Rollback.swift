@@ -1,18 +1,18 @@
-import AsyncHTTPClient
 import Logging
 
 /// Runs a kept earlier version of a site in place of the current one, as safely as a publish: the current
 /// version is replaced only once the earlier one serves, and started again if it does not.
 public struct Rollback: Sendable {
     public let host: DockerHost
-    public let engine: DockerEngine
-    let checkClient: HTTPClient
+    public let engine: any ContainerEngine
+    let probe: any SiteProbe
     let logger: Logger
 
-    public init(host: DockerHost, engine: DockerEngine, logger: Logger = Logger(label: "berth.rollback")) {
+    public init(host: DockerHost, engine: any ContainerEngine, probe: any SiteProbe = HTTPSiteProbe.shared,
+                logger: Logger = Logger(label: "berth.rollback")) {
         self.host = host
         self.engine = engine
-        self.checkClient = Publisher.sharedCheckClient
+        self.probe = probe
         self.logger = logger
     }
 
@@ -35,6 +35,8 @@ public struct Rollback: Sendable {
     private func runLocked(identity: SiteIdentity, to requested: String?, checkTimeout: Duration,
                            events: @escaping Publisher.EventHandler) async throws -> PublishResult {
         var timer = StageTimer(events: events, logger: logger)
+        let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
+        for action in recovered { events(.warning("recovered from an interrupted publish: \(action)")) }
         let locator = SiteLocator(host: host, engine: engine)
         let history = try await locator.history(site: identity.site, user: identity.user)
         let target = try history.rollbackTarget(requested: requested)
@@ -42,12 +44,13 @@ public struct Rollback: Sendable {
         let memory = existing?.hostConfig.memory.flatMap { $0 > 0 ? MemoryLimit(bytes: $0) : nil } ?? .defaultLimit
         let image = target.reference(for: identity)
 
-        func result(containerID: String, url: String, upToDate: Bool, stageSeconds: [String: Double]) -> PublishResult {
+        func result(containerID: String, url: String, upToDate: Bool, stageSeconds: [String: Double],
+                    switchSeconds: Double? = nil) -> PublishResult {
             PublishResult(
                 host: host.name, user: identity.user, site: identity.site, containerID: containerID,
                 containerName: identity.containerName, image: image, digest: target.digest ?? "",
                 version: target.version, url: url, memoryLimit: memory.bytes, upToDate: upToDate,
-                stageSeconds: stageSeconds)
+                stageSeconds: stageSeconds, switchSeconds: switchSeconds)
         }
 
         if target.running, let existing, let port = Publisher.publishedPort(of: existing) {
@@ -59,12 +62,13 @@ public struct Rollback: Sendable {
             throw SiteOperationError.unknownServer(identity, host: host.name, version: target.version,
                                                    server: target.server)
         }
-        let replacement = Replacement(host: host, engine: engine, checkClient: checkClient, logger: logger,
+        let replacement = Replacement(host: host, engine: engine, probe: probe, logger: logger,
                                       identity: identity, existing: existing)
-        let (containerID, url) = try await replacement.run(
+        let replaced = try await replacement.run(
             image: image, server: server, memory: memory, portRequest: .auto,
             labels: identity.labels(digest: target.digest, version: target.version, server: server),
             checkTimeout: checkTimeout, timer: &timer)
-        return result(containerID: containerID, url: url, upToDate: false, stageSeconds: timer.seconds)
+        return result(containerID: replaced.containerID, url: replaced.url, upToDate: false,
+                      stageSeconds: timer.seconds, switchSeconds: replaced.switchSeconds)
     }
 }

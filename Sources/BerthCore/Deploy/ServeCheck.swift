@@ -1,9 +1,6 @@
-import AsyncHTTPClient
-import NIOCore
-
 /// Polls a site's URL until it answers 200, or gives up with the last thing it saw.
 struct ServeCheck {
-    let client: HTTPClient
+    let probe: any SiteProbe
     let url: String
     let timeout: Duration
     /// Called between attempts; throwing ends the check at once (e.g. the container has exited).
@@ -13,15 +10,37 @@ struct ServeCheck {
         var reason: String
     }
 
-    /// A check of a container's URL that gives up as soon as the container has stopped.
-    static func whileRunning(_ id: String, engine: DockerEngine, client: HTTPClient, url: String, timeout: Duration)
-        -> ServeCheck
-    {
-        ServeCheck(client: client, url: url, timeout: timeout) {
-            guard let state = try await engine.inspectContainer(id)?.state, !state.running else { return }
-            throw Failure(reason: "the container stopped (exit code \(state.exitCode)"
-                + ((state.oomKilled ?? false) ? ", killed for running out of memory)" : ")"))
+    /// A check of a container's URL that gives up as soon as the container is not simply running: it exited, or
+    /// the engine is restarting it, or has restarted it (a crash loop looks like a running container between its
+    /// crashes). The reason then quotes the server's `[emerg]` line when it wrote one.
+    ///
+    /// - Parameter restartsBefore: the container's restart count before it was started (an existing site's may
+    ///   have been restarted long ago); only restarts beyond it count.
+    static func whileRunning(_ id: String, engine: any ContainerEngine, probe: any SiteProbe, url: String,
+                             timeout: Duration, restartsBefore: Int = 0) -> ServeCheck {
+        ServeCheck(probe: probe, url: url, timeout: timeout) {
+            guard let container = try await engine.inspectContainer(id) else {
+                throw Failure(reason: "the container was removed")
+            }
+            let state = container.state
+            let restarts = max(0, (container.restartCount ?? 0) - restartsBefore)
+            guard !state.running || state.status == "restarting" || restarts > 0 else { return }
+            var reason: String
+            if state.status == "restarting" || restarts > 0 {
+                reason = "the container keeps crashing (restarted \(restarts) time\(restarts == 1 ? "" : "s"); "
+                    + "last exit code \(state.exitCode))"
+            } else {
+                reason = "the container stopped (exit code \(state.exitCode)"
+                    + ((state.oomKilled ?? false) ? ", killed for running out of memory)" : ")")
+            }
+            if let emergency = await emergencyLine(of: id, engine: engine) { reason += ": \(emergency)" }
+            throw Failure(reason: reason)
         }
+    }
+
+    /// The last line where the server said why it could not run (nginx's `[emerg]`), if any.
+    static func emergencyLine(of id: String, engine: any ContainerEngine) async -> String? {
+        await engine.lastLogLines(id, count: 50).last { $0.contains("[emerg]") }
     }
 
     /// What to tell a person about a failed check.
@@ -37,14 +56,11 @@ struct ServeCheck {
         // off to a quarter of a second.
         var pause = Duration.milliseconds(25)
         while clock.now < deadline {
-            var request = HTTPClientRequest(url: url)
-            request.method = .GET
             do {
-                let response = try await client.execute(request, timeout: .seconds(3))
-                _ = try await response.body.collect(upTo: 16 * 1024 * 1024)
-                if response.status == .ok { return }
-                lastProblem = "it answered \(response.status.code) \(response.status.reasonPhrase)"
-                    + (response.status == .notFound ? " (does the site have an index.html?)" : "")
+                let (code, reason) = try await probe.get(url)
+                if code == 200 { return }
+                lastProblem = "it answered \(code) \(reason)"
+                    + (code == 404 ? " (does the site have an index.html?)" : "")
             } catch {
                 lastProblem = "\(error)"
             }

@@ -5,9 +5,13 @@ public enum SiteContainerSpec {
     public static let pidsLimit: Int64 = 128
     public static let tmpfsOptions = "rw,noexec,nosuid,nodev,size=16m"
 
-    /// - Parameter network: the ID of the host's `SiteNetwork`.
-    public static func make(image: String, server: ServerKind, memory: MemoryLimit, host: DockerHost, hostPort: Int,
-                            labels: [String: String], network: String) -> ContainerCreate {
+    /// - Parameters:
+    ///   - hostPort: nil lets the engine pick a free one.
+    ///   - network: the ID of the host's `SiteNetwork`.
+    ///   - restartPolicy: `.no` for a staging container, which must never come back by itself.
+    public static func make(image: String, server: ServerKind, memory: MemoryLimit, host: DockerHost, hostPort: Int?,
+                            labels: [String: String], network: String,
+                            restartPolicy: RestartPolicy = .unlessStopped) -> ContainerCreate {
         let containerPort = "\(server.containerPort)/tcp"
         return ContainerCreate(
             image: image,
@@ -15,10 +19,12 @@ public enum SiteContainerSpec {
             user: server.runAsUser,
             exposedPorts: [containerPort],
             hostConfig: HostConfig(
-                portBindings: [containerPort: [PortBinding(hostIP: host.bindAddress, hostPort: "\(hostPort)")]],
+                portBindings: [
+                    containerPort: [PortBinding(hostIP: host.bindAddress, hostPort: hostPort.map(String.init) ?? "")],
+                ],
                 memory: memory.bytes,
                 memorySwap: memory.bytes,
-                restartPolicy: .unlessStopped,
+                restartPolicy: restartPolicy,
                 readonlyRootfs: true,
                 tmpfs: ["/tmp": tmpfsOptions],
                 capDrop: ["ALL"],

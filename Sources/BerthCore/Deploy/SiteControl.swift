@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import Logging
 
 /// What `stop` or `start` did to a site.
 public struct SiteActionResult: Sendable, Codable, Equatable {
@@ -30,64 +30,109 @@ public struct SiteRemoval: Sendable, Codable, Equatable {
 /// images berth labelled as that site's are ever acted on.
 public struct SiteControl: Sendable {
     public let host: DockerHost
-    public let engine: DockerEngine
-    let checkClient: HTTPClient
+    public let engine: any ContainerEngine
+    let probe: any SiteProbe
 
-    public init(host: DockerHost, engine: DockerEngine) {
+    public init(host: DockerHost, engine: any ContainerEngine, probe: any SiteProbe = HTTPSiteProbe.shared) {
         self.host = host
         self.engine = engine
-        self.checkClient = Publisher.sharedCheckClient
+        self.probe = probe
     }
 
     var locator: SiteLocator { SiteLocator(host: host, engine: engine) }
+    static let logger = Logger(label: "berth.site")
 
-    /// Stops the site's container; it stays stopped (also across daemon restarts) until `start`.
-    public func stop(site: String, user: String?) async throws -> SiteActionResult {
-        let container = try await locator.container(site: site, user: user)
-        try await engine.stopContainer(container.id, timeoutSeconds: 10)
-        return try await result(for: container, changed: container.isRunning)
+    /// Stops the site's container; it stays stopped (also across daemon restarts) until `start`. A site left
+    /// half-replaced by a killed publish is recovered first.
+    public func stop(site: String, user: String?, lockWait: Duration = .seconds(120)) async throws
+        -> SiteActionResult
+    {
+        try await withRecoveredSite(site: site, user: user, lockWait: lockWait) { container in
+            try await engine.stopContainer(container.id, timeoutSeconds: 10)
+            return try await result(for: container, changed: container.isRunning)
+        }
     }
 
-    /// Starts the site's container and waits until it answers 200 on `/`.
-    public func start(site: String, user: String?, checkTimeout: Duration) async throws -> SiteActionResult {
-        let container = try await locator.container(site: site, user: user)
-        try await engine.startContainer(container.id)
-        let result = try await result(for: container, changed: !container.isRunning)
-        guard let url = result.url else {
-            throw SiteOperationError.noPublishedPort(container.identity, host: host.name)
+    /// Starts the site's container and waits until it answers 200 on `/`. A site left half-replaced by a killed
+    /// publish is recovered first, so a leftover never holds its port.
+    public func start(site: String, user: String?, checkTimeout: Duration, lockWait: Duration = .seconds(120))
+        async throws -> SiteActionResult
+    {
+        try await withRecoveredSite(site: site, user: user, lockWait: lockWait) { container in
+            let restartsBefore = try await engine.inspectContainer(container.id)?.restartCount ?? 0
+            do {
+                try await engine.startContainer(container.id)
+            } catch let error as EngineError where error.isPortInUse {
+                let port = try await engine.inspectContainer(container.id).flatMap(Publisher.publishedPort(of:))
+                var holder: String?
+                if let port { holder = await PortAllocator(engine: engine, host: host).holder(of: port) }
+                throw SiteOperationError.portInUse(container.identity, host: host.name, port: port, holder: holder,
+                                                   message: error.description)
+            }
+            let result = try await result(for: container, changed: !container.isRunning)
+            guard let url = result.url else {
+                throw SiteOperationError.noPublishedPort(container.identity, host: host.name)
+            }
+            let check = ServeCheck.whileRunning(container.id, engine: engine, probe: probe, url: url,
+                                                timeout: checkTimeout, restartsBefore: restartsBefore)
+            do {
+                try await check.run()
+            } catch {
+                throw SiteOperationError.notServing(
+                    container.identity, host: host.name, url: url, reason: ServeCheck.reason(for: error),
+                    logs: await engine.lastLogLines(container.id))
+            }
+            return result
         }
-        let check = ServeCheck.whileRunning(container.id, engine: engine, client: checkClient, url: url,
-                                            timeout: checkTimeout)
-        do {
-            try await check.run()
-        } catch {
-            throw SiteOperationError.notServing(
-                container.identity, host: host.name, url: url, reason: ServeCheck.reason(for: error),
-                logs: await engine.lastLogLines(container.id))
-        }
-        return result
     }
 
-    /// Removes the site's container and, with `removeImages`, the images of all its versions (a site whose
-    /// container is already gone is then found by its images). Takes the site's deploy lock (waiting at most
-    /// `lockWait`), so a publish or rollback under way is never cut off halfway.
+    /// Runs `body` on the site's container holding the site's deploy lock, after recovering the site from a
+    /// killed publish if one left it half-replaced.
+    private func withRecoveredSite(site: String, user: String?, lockWait: Duration,
+                                   _ body: (SiteContainer) async throws -> SiteActionResult) async throws
+        -> SiteActionResult
+    {
+        let identity = try await locator.identity(site: site, user: user)
+        return try await DeployLock(engine: engine, identity: identity).withLock(wait: lockWait) {
+            for action in try await SiteRecovery(host: host, engine: engine, identity: identity).recover() {
+                Self.logger.warning("recovered from an interrupted publish: \(action)",
+                                    metadata: ["site": "\(identity)", "host": "\(host.name)"])
+            }
+            guard let container = try await locator.containers(user: identity.user, site: identity.site).first else {
+                let known = try await locator.containers(user: user).map(\.identity.description)
+                throw SiteLookupError.notFound(site: site, user: user, host: host.name, known: known)
+            }
+            return try await body(container)
+        }
+    }
+
+    /// Removes the site's container (and whatever an interrupted publish left beside it) and, with
+    /// `removeImages`, the images of all its versions (a site whose container is already gone is then found by
+    /// its images). Takes the site's deploy lock (waiting at most `lockWait`), so a publish or rollback under way
+    /// is never cut off halfway.
     public func remove(site: String, user: String?, removeImages: Bool,
                        lockWait: Duration = .seconds(120)) async throws -> SiteRemoval {
         let identity = removeImages
             ? try await locator.history(site: site, user: user).identity
-            : try await locator.container(site: site, user: user).identity
+            : try await locator.identity(site: site, user: user)
         return try await DeployLock(engine: engine, identity: identity).withLock(wait: lockWait) {
             // Read again under the lock: a publish that held it may have replaced the container or added a version.
-            let container = try await locator.containers(user: identity.user, site: identity.site).first
-            let versions = removeImages ? try await locator.history(of: identity).versions : []
-            if let container {
+            let recovery = SiteRecovery(host: host, engine: engine, identity: identity)
+            let found = try await recovery.containers()
+            for leftover in [found.staging, found.parked].compactMap({ $0 }) {
+                try await engine.removeContainer(leftover.id, force: true)
+            }
+            if let container = found.site {
                 try await engine.removeContainer(container.id, force: true)
             }
+            _ = await recovery.removeUncheckedVersions(keeping: nil)
+            let versions = removeImages ? try await locator.history(of: identity).versions : []
             let (removed, failures) = await deleteImages(of: versions)
             guard failures.isEmpty else {
                 throw SiteOperationError.imagesNotRemoved(identity, host: host.name, failures: failures)
             }
-            return SiteRemoval(host: host.name, user: identity.user, site: identity.site, containerID: container?.id,
+            return SiteRemoval(host: host.name, user: identity.user, site: identity.site,
+                               containerID: (found.site ?? found.parked)?.id,
                                containerName: identity.containerName, removedVersions: removed.map(\.version))
         }
     }

@@ -17,9 +17,11 @@ public struct SiteVersion: Sendable, Codable, Equatable {
     public var current: Bool
     /// The site's container was made from this image and runs.
     public var running: Bool
+    /// Built by a publish that has not seen it serve (under way, or killed): never a rollback target.
+    public var pending: Bool
 
     public init(version: String, imageID: String, digest: String? = nil, server: String? = nil, created: Date,
-                size: Int64, tags: [String], current: Bool = false, running: Bool = false) {
+                size: Int64, tags: [String], current: Bool = false, running: Bool = false, pending: Bool = false) {
         self.version = version
         self.imageID = imageID
         self.digest = digest
@@ -29,6 +31,7 @@ public struct SiteVersion: Sendable, Codable, Equatable {
         self.tags = tags
         self.current = current
         self.running = running
+        self.pending = pending
     }
 
     /// The name to run it by: its `USER/SITE:VERSION` tag (with the registry prefix it was pushed under), else
@@ -55,7 +58,8 @@ public struct SiteHistory: Sendable {
 
     public var current: SiteVersion? { versions.first(where: \.current) }
 
-    /// The version a rollback runs: `requested`, else the newest version older than the current one.
+    /// The version a rollback runs: `requested`, else the newest version older than the current one that has
+    /// served (a pending one never has).
     public func rollbackTarget(requested: String?) throws(SiteOperationError) -> SiteVersion {
         let kept = versions.map(\.version)
         if let requested {
@@ -68,7 +72,8 @@ public struct SiteHistory: Sendable {
             throw .noCurrentVersion(identity, host: host, kept: kept)
         }
         let current = versions[currentIndex]
-        guard let earlier = versions[(currentIndex + 1)...].first(where: { $0.imageID != current.imageID }) else {
+        let older = versions[(currentIndex + 1)...]
+        guard let earlier = older.first(where: { $0.imageID != current.imageID && !$0.pending }) else {
             throw .noEarlierVersion(identity, host: host, current: current.version)
         }
         return earlier
@@ -115,13 +120,19 @@ extension SiteLocator {
         images.map { image in
             let labels = image.labels ?? [:]
             let current = image.id == container?.summary.imageID
+            let identity = labels[BerthLabel.user].flatMap { user in
+                labels[BerthLabel.site].map { SiteIdentity(user: user, site: $0) }
+            }
+            let pendingPrefix = identity.map { $0.pendingRepository + ":" }
+            let allTags = (image.repoTags ?? []).filter { $0 != "<none>:<none>" }
+            let pendingTags = allTags.filter { tag in pendingPrefix.map { tag.hasPrefix($0) } ?? false }
             return SiteVersion(
                 version: labels[BerthLabel.version] ?? labels[BerthLabel.digest].map(ContextSummary.version(ofDigest:))
                     ?? String(image.id.drop { $0 != ":" }.dropFirst().prefix(12)),
                 imageID: image.id, digest: labels[BerthLabel.digest], server: labels[BerthLabel.server],
                 created: Date(timeIntervalSince1970: TimeInterval(image.created)), size: image.size,
-                tags: (image.repoTags ?? []).filter { $0 != "<none>:<none>" },
-                current: current, running: current && (container?.isRunning ?? false))
+                tags: allTags.filter { !pendingTags.contains($0) },
+                current: current, running: current && (container?.isRunning ?? false), pending: !pendingTags.isEmpty)
         }
         .sorted { ($0.created, $0.imageID) > ($1.created, $1.imageID) }
     }

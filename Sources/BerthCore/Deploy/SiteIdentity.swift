@@ -33,6 +33,10 @@ public struct SiteIdentity: Sendable, Hashable, CustomStringConvertible {
     /// A new version's container while it is checked beside the running one: `berth--USER--SITE--next`.
     public var stagingContainerName: String { "\(containerName)--next" }
 
+    /// The previous version's container while the new one takes over its name and port: `berth--USER--SITE--old`;
+    /// removed once the new one serves, renamed back if it does not.
+    public var parkedContainerName: String { "\(containerName)--old" }
+
     /// The created, never started container that is the site's deploy lock: `berth-lock--USER--SITE`.
     public var lockContainerName: String { "berth-lock--\(user)--\(site)" }
 
@@ -40,6 +44,9 @@ public struct SiteIdentity: Sendable, Hashable, CustomStringConvertible {
     /// `probe-x/y` and `probe/x-y` share. A container under it is this site's only when its labels say so; the next
     /// publish or rollback replaces it by one under `containerName`.
     public var legacyContainerName: String { "berth-\(user)-\(site)" }
+
+    /// The staging container an earlier berth left when it was killed mid-publish, on the site's own port.
+    public var legacyStagingContainerName: String { legacyContainerName + "-next" }
 
     /// Whether a container under `name` is this site's own container (not a staging container or a lock), under
     /// the current or the legacy name. Only the labels say whose it is: see `owns`.

@@ -5,6 +5,16 @@ public struct SiteContainer: Sendable, Equatable {
     public var summary: ContainerSummary
 
     public var id: String { summary.id }
+
+    /// nil for a container that carries the site's labels under a name berth does not give them.
+    var role: SiteLocator.ContainerRole? {
+        switch summary.name {
+        case identity.containerName, identity.legacyContainerName: return .site
+        case identity.stagingContainerName, identity.legacyStagingContainerName: return .staging
+        case identity.parkedContainerName: return .parked
+        default: return nil
+        }
+    }
     public var isRunning: Bool { summary.state == "running" }
 
     /// The site's URL, from the host port its container publishes (running or not).
@@ -19,15 +29,26 @@ public struct SiteContainer: Sendable, Equatable {
 /// container still has the legacy name, is found too.
 public struct SiteLocator: Sendable {
     public let host: DockerHost
-    public let engine: DockerEngine
+    public let engine: any ContainerEngine
 
-    public init(host: DockerHost, engine: DockerEngine) {
+    public init(host: DockerHost, engine: any ContainerEngine) {
         self.host = host
         self.engine = engine
     }
 
     /// Site containers, optionally of one user and/or one site.
     public func containers(user: String? = nil, site: String? = nil) async throws -> [SiteContainer] {
+        try await allContainers(user: user, site: site).filter { $0.role == .site }
+    }
+
+    /// What a site's container is to it: the site itself, or what a publish under way (or killed) has beside it.
+    enum ContainerRole {
+        case site, staging, parked
+    }
+
+    /// Every container of berth's sites under one of the names a site's containers have: the site's own, and the
+    /// staging and parked containers of a replacement under way or interrupted.
+    func allContainers(user: String? = nil, site: String? = nil) async throws -> [SiteContainer] {
         var filters = [BerthLabel.site]
         if let user { filters.append("\(BerthLabel.user)=\(user)") }
         if let site { filters.append("\(BerthLabel.site)=\(site)") }
@@ -36,12 +57,23 @@ public struct SiteLocator: Sendable {
             guard let labels = summary.labels, let siteName = labels[BerthLabel.site],
                   let userName = labels[BerthLabel.user], SiteName.isValid(siteName), SiteName.isValid(userName)
             else { return nil }
-            let identity = SiteIdentity(user: userName, site: siteName)
-            // Only the site's own container; `--next` is a publish in flight.
-            guard let name = summary.name, identity.isSiteContainerName(name) else { return nil }
-            return SiteContainer(host: host, identity: identity, summary: summary)
+            let container = SiteContainer(host: host, identity: SiteIdentity(user: userName, site: siteName),
+                                          summary: summary)
+            return container.role == nil ? nil : container
         }
         .sorted { ($0.identity.user, $0.identity.site) < ($1.identity.user, $1.identity.site) }
+    }
+
+    /// The site named `site` (of `user`, or of the only user who has one), found by any of its containers, so
+    /// that a site whose publish was killed while its container was parked is still found.
+    func identity(site: String, user: String?) async throws -> SiteIdentity {
+        let owners = Set(try await allContainers(user: user, site: site).map(\.identity))
+        if owners.count == 1, let only = owners.first { return only }
+        if owners.isEmpty {
+            let known = try await containers(user: user).map(\.identity.description)
+            throw SiteLookupError.notFound(site: site, user: user, host: host.name, known: known)
+        }
+        throw SiteLookupError.ambiguous(site: site, host: host.name, owners: owners.map(\.user).sorted())
     }
 
     /// The one container of `site`, or an error that says which sites exist.

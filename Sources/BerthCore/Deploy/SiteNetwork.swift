@@ -7,9 +7,9 @@ public struct SiteNetwork: Sendable {
     static let purposeLabel = "berth.network"
     static let iccOption = "com.docker.network.bridge.enable_icc"
 
-    public let engine: DockerEngine
+    public let engine: any ContainerEngine
 
-    public init(engine: DockerEngine) {
+    public init(engine: any ContainerEngine) {
         self.engine = engine
     }
 
@@ -40,6 +40,18 @@ public struct SiteNetwork: Sendable {
             try? await engine.removeNetwork(extra.id)
         }
         return oldest.id
+    }
+
+    /// Starts a site's container. When another publish has just made a second network of the name, the engine
+    /// refuses to start any container on it ("network berth-sites is ambiguous"): the networks are settled as
+    /// `ensure` does and the start is tried once more.
+    func startContainer(_ id: String) async throws {
+        do {
+            try await engine.startContainer(id)
+        } catch let error as EngineError where error.description.contains("is ambiguous") {
+            _ = try await ensure()
+            try await engine.startContainer(id)
+        }
     }
 
     /// The network every publish settles on: the first created (by ID when two were created in the same instant).

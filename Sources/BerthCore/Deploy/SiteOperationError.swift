@@ -11,6 +11,8 @@ public enum SiteOperationError: Error, Sendable, Equatable, CustomStringConverti
     case noEarlierVersion(SiteIdentity, host: String, current: String)
     /// The image carries no `berth.server` label berth understands, so it cannot be run as a site.
     case unknownServer(SiteIdentity, host: String, version: String, server: String?)
+    /// The site's port is taken by another container (`holder`, when the engine lists it), so it cannot start.
+    case portInUse(SiteIdentity, host: String, port: Int?, holder: String?, message: String)
     /// Some images could not be removed; the rest were.
     case imagesNotRemoved(SiteIdentity, host: String, failures: [String])
 
@@ -38,6 +40,11 @@ public enum SiteOperationError: Error, Sendable, Equatable, CustomStringConverti
             return "the image of \(identity) version \(version) on \(host) has "
                 + (server.map { "an unknown server label '\($0)'" } ?? "no berth.server label")
                 + "; berth cannot run it. Publish that content again"
+        case .portInUse(let identity, let host, let port, let holder, let message):
+            let which = port.map { "its port \($0)" } ?? "its port"
+            return "\(identity) cannot start on \(host): \(which) is in use"
+                + (holder.map { " by the container \($0)" } ?? "") + " (\(message)). Stop "
+                + (holder.map { "\($0)" } ?? "whatever holds it") + ", or publish the site again with another --port"
         case .imagesNotRemoved(let identity, let host, let failures):
             return "some images of \(identity) on \(host) could not be removed:\n"
                 + failures.map { "  \($0)" }.joined(separator: "\n")

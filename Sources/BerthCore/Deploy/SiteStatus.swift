@@ -43,6 +43,9 @@ public struct SiteStatus: Sendable, Codable, Equatable {
     /// pulled): publishing again rebuilds it on the new one. Nil when that cannot be told (the host does not have
     /// the base image, as when the site was built on another host, or the site predates the label).
     public var baseOutdated: Bool?
+    /// Set when a publish or rollback has containers beside the site's (a staging `…-next`, the previous version
+    /// parked as `…-old`): whether it is under way or was interrupted, and what to do.
+    public var interruption: String?
 }
 
 /// The sites of one host, or why they could not be listed.
@@ -58,7 +61,7 @@ public struct HostSiteList: Sendable {
         from hosts: [DockerHost],
         user: String?,
         now: Date = Date(),
-        engine makeEngine: @escaping @Sendable (DockerHost) -> DockerEngine
+        engine makeEngine: @escaping @Sendable (DockerHost) -> any ContainerEngine
     ) async -> [HostSiteList] {
         await withTaskGroup(of: (Int, HostSiteList).self) { group in
             for (index, host) in hosts.enumerated() {
@@ -83,10 +86,23 @@ extension SiteLocator {
     /// Every site on this host (of one user, when given) with its state, URL, version, memory and uptime. Each
     /// container is inspected, and sampled once when it runs, all at the same time.
     public func statuses(user: String? = nil, now: Date = Date()) async throws -> [SiteStatus] {
-        let found = try await containers(user: user)
+        // One entry per site: its own container, else its parked one, else the staging one of a first publish.
+        let bySite = Dictionary(grouping: try await allContainers(user: user), by: \.identity)
+        let found = bySite.keys.sorted { ($0.user, $0.site) < ($1.user, $1.site) }.compactMap { identity in
+            let containers = bySite[identity] ?? []
+            let shown = containers.first { $0.role == .site } ?? containers.first { $0.role == .parked }
+                ?? containers.first
+            return shown.map { ($0, containers.filter { $0.role != .site }) }
+        }
         return try await withThrowingTaskGroup(of: (Int, SiteStatus?).self) { group in
-            for (index, container) in found.enumerated() {
-                group.addTask { (index, try await status(of: container, now: now)) }
+            for (index, (container, leftovers)) in found.enumerated() {
+                group.addTask {
+                    var entry = try await status(of: container, now: now)
+                    if !leftovers.isEmpty {
+                        entry?.interruption = await interruption(of: container.identity, leaving: leftovers)
+                    }
+                    return (index, entry)
+                }
             }
             var statuses: [(Int, SiteStatus)] = []
             for try await (index, status) in group {
@@ -125,6 +141,18 @@ extension SiteLocator {
         return current.id != builtOn
     }
 
+    /// Whether the containers beside a site's are a publish under way (its lock is held and live) or what a killed
+    /// one left, and what to do then.
+    func interruption(of identity: SiteIdentity, leaving leftovers: [SiteContainer]) async -> String {
+        let lock = DeployLock(engine: engine, identity: identity)
+        if let holder = try? await lock.currentHolder(), !lock.isStale(holder) {
+            return "a publish or rollback is under way (\(holder.who))"
+        }
+        let names = leftovers.compactMap(\.summary.name).sorted().joined(separator: ", ")
+        return "a publish or rollback was interrupted and left \(names); `berth start \(identity.site)` (or "
+            + "publish, rollback, stop, rm) puts back the version that served before"
+    }
+
     /// One stats sample. A container that stops in the meantime just has no figure.
     private func memoryInUse(_ id: String) async -> Int64? {
         do {
@@ -132,7 +160,7 @@ extension SiteLocator {
                 return sample.memoryUsageBytes.map { Int64(clamping: $0) }
             }
         } catch {
-            engine.logger.debug("no stats sample", metadata: ["container": "\(id)", "error": "\(error)"])
+            // A container that stopped meanwhile has no figure.
         }
         return nil
     }

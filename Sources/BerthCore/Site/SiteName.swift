@@ -4,9 +4,9 @@
 public enum SiteName {
     public static let maximumLength = 63
 
-    /// Words berth uses in the names of what it makes besides sites (`berth-lock--…`, `…--next`): refused as site
+    /// Words berth uses in the names of what it makes besides sites (`berth-lock--…`, `…--next`, `…--old`): refused as site
     /// and user names, so that no name berth shows can be read two ways.
-    public static let reserved: Set<String> = ["lock", "next"]
+    public static let reserved: Set<String> = ["lock", "next", "old"]
 
     /// What a site or user is.
     public enum Role: String, Sendable {

@@ -1,0 +1,125 @@
+import Logging
+
+/// Moves a site's name and port from its current container to a new container of a version that has already
+/// served on a staging port. This is the one place where the site stops answering: from stopping the previous
+/// container to the new one's first 200 on the site's port, a window that is measured and reported.
+///
+/// The previous container is parked under `parkedContainerName` (while it still runs) so that the new one can be
+/// created under the site's name beforehand; removing the parked container is the commit. Until then every
+/// failure, and a later recovery after a killed publish, puts the parked container back.
+struct Switchover {
+    let host: DockerHost
+    let engine: any ContainerEngine
+    let probe: any SiteProbe
+    let logger: Logger
+    let identity: SiteIdentity
+    let previous: ContainerInspect?
+    let checkTimeout: Duration
+
+    struct Outcome {
+        var id: String
+        var port: Int
+        var gapSeconds: Double?
+    }
+
+    /// - Parameters:
+    ///   - ports: where the site's container may publish, best first (one port when the site has one).
+    ///   - spec: the new container on a port.
+    func run(ports: [Int], portRequest: PortRequest, spec: (Int) -> ContainerCreate) async throws -> Outcome {
+        let wasRunning = previous?.state.running ?? false
+        if let previous {
+            try await engine.renameContainer(previous.id, to: identity.parkedContainerName)
+        }
+        let clock = ContinuousClock()
+        var stoppedAt: ContinuousClock.Instant?
+        var stopSeconds: Double?
+        var lastPortError: EngineError?
+        for port in ports.prefix(10) {
+            let id: String
+            do {
+                id = try await engine.createContainer(name: identity.containerName, config: spec(port))
+            } catch {
+                throw await putBack(nil, wasRunning: wasRunning, stopped: stoppedAt != nil, failure: error, logs: [])
+            }
+            do {
+                if let previous, wasRunning, stoppedAt == nil {
+                    let stopping = clock.now
+                    stoppedAt = stopping
+                    try await engine.stopContainer(previous.id, timeoutSeconds: 10)
+                    stopSeconds = Self.seconds(clock.now - stopping)
+                }
+                try await SiteNetwork(engine: engine).startContainer(id)
+            } catch let error as EngineError where error.isPortInUse && previous == nil {
+                // A first publish on a port picked from the range: another publish may have taken it meanwhile.
+                lastPortError = error
+                try? await engine.removeContainer(id, force: true)
+                continue
+            } catch {
+                let logs = await engine.lastLogLines(id)
+                let failure = await portError(error, port: port) ?? error
+                throw await putBack(id, wasRunning: wasRunning, stopped: stoppedAt != nil, failure: failure, logs: logs)
+            }
+            let url = host.url(port: port)
+            do {
+                try await ServeCheck.whileRunning(id, engine: engine, probe: probe, url: url, timeout: checkTimeout)
+                    .run()
+            } catch {
+                let logs = await engine.lastLogLines(id)
+                throw await putBack(id, wasRunning: wasRunning, stopped: stoppedAt != nil, failure: error, logs: logs,
+                                    url: url)
+            }
+            let gap = stoppedAt.map { Self.seconds(clock.now - $0) }
+            logger.info("switched", metadata: ["from stop to first 200 (s)": "\(gap.map { "\($0)" } ?? "-")",
+                                               "of which stopping (s)": "\(stopSeconds.map { "\($0)" } ?? "-")"])
+            if let previous {
+                // The commit: from here on the new version is the site's.
+                try? await engine.removeContainer(previous.id, force: true)
+            }
+            return Outcome(id: id, port: port, gapSeconds: gap)
+        }
+        // Only a first publish tries several ports; every one it tried was taken.
+        if case .fixed(let port) = portRequest, let lastPortError,
+           let error = await portError(lastPortError, port: port) {
+            throw error
+        }
+        throw PublishError.noFreePort(host: host.name, range: host.ports)
+    }
+
+    /// Undoes the switch, even when the publish was cancelled: removes the new container, gives the previous one
+    /// its name back and starts it again if it had been stopped for the switch. Returns the error to throw.
+    private func putBack(_ newContainer: String?, wasRunning: Bool, stopped: Bool, failure: any Error,
+                         logs: [String], url: String? = nil) async -> any Error {
+        let (engine, identity, previous, logger) = (engine, identity, previous, logger)
+        let outcome: PreviousVersion = await uncancelled {
+            if let newContainer { try? await engine.removeContainer(newContainer, force: true) }
+            guard let previous else { return .none }
+            do {
+                try await engine.renameContainer(previous.id, to: identity.containerName)
+                guard wasRunning else { return .leftStopped }
+                try await engine.startContainer(previous.id)
+                logger.info("restored the previous version", metadata: ["container": "\(identity.containerName)"])
+                return stopped ? .startedAgain : .untouched(running: true)
+            } catch {
+                logger.error("could not put the previous version back: \(error)")
+                return .notRestored("\(error)")
+            }
+        }
+        if failure is CancellationError { return failure }
+        if let publishError = failure as? PublishError { return publishError }
+        guard let url else { return PublishError.startFailed(reason: "\(failure)", logs: logs, previous: outcome) }
+        return PublishError.checkFailed(url: url, reason: ServeCheck.reason(for: failure), logs: logs,
+                                        previous: outcome)
+    }
+
+    /// A "port is already allocated" refusal as an error that names the container holding the port.
+    private func portError(_ error: any Error, port: Int) async -> PublishError? {
+        guard let engineError = error as? EngineError, engineError.isPortInUse else { return nil }
+        let holder = await PortAllocator(engine: engine, host: host).holder(of: port)
+        return PublishError.portInUse(port: port, host: host.name, message: engineError.description, holder: holder)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (whole, fraction) = duration.components
+        return ((Double(whole) + Double(fraction) / 1e18) * 1000).rounded() / 1000
+    }
+}
