@@ -112,7 +112,7 @@ struct PublishTests {
             let url = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
             try "<h1>Never served</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
-            let failed = try cli.run(["publish", site, "--user", fixture.user, "--base-image", "berth-test/no-such-image:1"])
+            let failed = try cli.run(["publish", site, "--user", fixture.user, "--base-image", "127.0.0.1:5000/berth-test/no-such-image:1"])
             #expect(failed.status != 0)
             #expect(failed.stderr.contains("berth-test/no-such-image"), "\(failed)")
             #expect(failed.stderr.contains("berth: error:"))

@@ -48,7 +48,7 @@ struct PublishViewTests {
     func failedBuild() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
-            let failed = try fixture.cli(["BERTH_NGINX_IMAGE": "berth-test/no-such-image:none"])
+            let failed = try fixture.cli(["BERTH_TEMPLATES": try fixture.failingBuildTemplates()])
                 .run(["publish", site, "--user", fixture.user])
             #expect(failed.status == 1, "\(failed)")
             #expect(failed.stderr.contains("--- the build's output"), "\(failed)")

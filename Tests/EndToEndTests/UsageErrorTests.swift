@@ -58,7 +58,7 @@ struct UsageErrorTests {
     }
 
     @Test("a bad value in berth.yml exits 64 and names the file, the line and the value", arguments: [
-        ("server: nginx\nmemory: lots\n", "berth.yml, line 2", "memory limit 'lots'"),
+        ("server: nginx\nmemory: lots\n", "berth.yml, line 2", "memory 'lots'"),
         ("port: 99999\n", "berth.yml, line 1", "'99999'"),
     ])
     func badSiteConfig(config: String, place: String, value: String) throws {

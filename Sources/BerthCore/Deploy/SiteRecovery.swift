@@ -38,8 +38,11 @@ struct SiteRecovery {
             }
             return container
         }
-        return Containers(site: try await owned(identity.containerName),
-                          staging: try await owned(identity.stagingContainerName),
+        // A site published by an earlier berth still has its container, or its killed publish's staging
+        // container, under the legacy name.
+        return Containers(site: try await owned(identity.containerName) ?? owned(identity.legacyContainerName),
+                          staging: try await owned(identity.stagingContainerName)
+                              ?? owned(identity.legacyStagingContainerName),
                           parked: try await owned(identity.parkedContainerName))
     }
 

@@ -158,16 +158,26 @@ struct PublishFixture {
         })
     }
 
-    /// A copy of berth's templates in a scratch directory, its nginx configuration changed by `change`.
+    /// A copy of berth's templates whose Dockerfile ends in a step that fails, for a publish whose build must fail
+    /// (a missing base image no longer gets that far: it is pulled, and refused, before the build).
+    func failingBuildTemplates() throws -> String {
+        try templates(changing: "nginx/Dockerfile.mustache", { $0 + "RUN false\n" })
+    }
+
     private func templates(changingNginxConfig change: (String) -> String) throws -> String {
+        try templates(changing: "nginx/nginx.conf.mustache", change)
+    }
+
+    /// A copy of berth's templates in a scratch directory, one of its files (`file`) changed by `change`.
+    private func templates(changing file: String, _ change: (String) -> String) throws -> String {
         let templates = NSTemporaryDirectory() + "/berth-e2e-templates-\(UUID().uuidString)"
         try FileManager.default.copyItem(atPath: BerthCLI.repositoryRoot.appendingPathComponent("templates").path,
                                          toPath: templates)
-        let config = templates + "/nginx/nginx.conf.mustache"
-        let original = try String(contentsOfFile: config, encoding: .utf8)
+        let path = templates + "/" + file
+        let original = try String(contentsOfFile: path, encoding: .utf8)
         let changed = change(original)
-        guard changed != original else { throw FixtureError("the change left \(config) as it was") }
-        try changed.write(toFile: config, atomically: true, encoding: .utf8)
+        guard changed != original else { throw FixtureError("the change left \(path) as it was") }
+        try changed.write(toFile: path, atomically: true, encoding: .utf8)
         return templates
     }
 
