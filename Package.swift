@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
     ]
