@@ -145,6 +145,9 @@ struct PublishPromisesTests {
         ["publish", "sites/hello", "sites/hello", "--name", "one"],
         ["publish", "sites/hello", "--tag", "not a tag"],
         ["publish", "sites/hello", "--keep", "0"],
+        ["publish", "sites/hello", "--server", "apache"],
+        ["publish", "sites/hello", "--check-timeout", "soon"],
+        ["publish", "sites/hello", "--lock-wait", "-1"],
     ])
     func usageErrors(_ arguments: [String]) throws {
         let outcome = try BerthCLI(removing: ["DOCKER_HOST", "BERTH_HOSTS"]).run(arguments)
