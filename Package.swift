@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
     ]

@@ -429,25 +429,29 @@ struct BuildContextTests {
         #expect(entries.first { $0.path == "site/index.html" }?.text == "second, longer")
     }
 
-    @Test("abandoning the stream stops the packer")
+    @Test("abandoning the stream stops the packer: it opens no file of the site after that")
     func abandon() async throws {
         let site = try TemporarySite()
         for index in 0..<64 {
             try site.write("file-\(index).bin", bytes: [UInt8](repeating: UInt8(index), count: 200_000))
         }
         let tree = try SiteTree.open(root: site.path, rules: .empty)
+        let opened = try OpenedFiles(in: site.path)
         let stream = BuildContext(rootFiles: Self.rootFiles, tree: tree).stream()
         var iterator = stream.makeAsyncIterator()
         _ = try await iterator.next()
         stream.cancel()
-        var ended = false
-        do {
+        await #expect(throws: CancellationError.self) {
             while try await iterator.next() != nil {}
-        } catch is CancellationError {
-            ended = true
         }
-        #expect(ended)
         #expect(stream.summary == nil)
+        // The packer was blocked by backpressure a few files in; once cancelled it must not go on reading.
+        try await Task.sleep(for: .milliseconds(100))
+        let atCancel = opened.names()
+        try await Task.sleep(for: .milliseconds(500))
+        let later = opened.names()
+        #expect(later == atCancel, "files opened after the stream was abandoned: \(later.dropFirst(atCancel.count))")
+        #expect(atCancel.count < 16, "the packer read ahead only as far as its buffer: \(atCancel)")
     }
 }
 

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// The deploy lock on the real engine: concurrent publishes, a busy lock, and a lock left by a killed process.
-@Suite("Deploy lock", .serialized)
+@Suite("Deploy lock", .serialized, .timeLimit(.minutes(10)))
 struct DeployLockTests {
     @Test("two publishes of one site at the same time end with exactly one container serving the content")
     func concurrentPublishes() async throws {
@@ -98,7 +98,7 @@ struct DeployLockTests {
             let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             #expect(building, "the first publish took the lock and started building: \(output)")
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try #require(process.waitUntilExit(within: 30), "berth ended on SIGKILL")
             #expect(try await fixture.engine.inspectContainer(lockName) != nil, "the killed process left its lock")
 
             let outcome = try fixture.cli().run(["publish", site, "--user", fixture.user, "--lock-wait", "5", "--json"])

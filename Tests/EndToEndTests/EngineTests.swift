@@ -11,7 +11,7 @@ import Testing
 /// and is removed at the end. Without a daemon the suite is skipped, except under CI=true, where it fails.
 @Suite(
     "Docker Engine against the real daemon", .serialized,
-    .enabled("needs a Docker daemon", { await EngineFixture.daemonAvailable || EngineFixture.isCI }))
+    .enabled("needs a Docker daemon", { await EngineFixture.daemonAvailable || EngineFixture.isCI }), .timeLimit(.minutes(10)))
 struct EngineTests {
     let engine = DockerEngine(endpoint: EngineFixture.endpoint)
 
@@ -106,19 +106,17 @@ struct EngineTests {
     @Test func aFailingStepFailsInBandUnder200() async throws {
         let context = try EngineFixture.tarContext(files: ["Dockerfile": "FROM scratch\nCOPY missing.txt /x\n"])
         var sawFirstStep = false
-        do {
+        let error = try await #require(throws: EngineError.self) {
             for try await event in engine.build(context: context, options: BuildOptions(labels: EngineFixture.labels()))
             {
                 if case .output(let text) = event, text.contains("Step 1/") { sawFirstStep = true }
             }
-            Issue.record("the build succeeded")
-        } catch let error as EngineError {
-            guard case .inBand(_, let message) = error else {
-                Issue.record("expected an in-band failure, got \(error)")
-                return
-            }
-            #expect(message.contains("missing.txt"), "\(message)")
         }
+        guard case .inBand(_, let message) = error else {
+            Issue.record("expected an in-band failure, got \(error)")
+            return
+        }
+        #expect(message.contains("missing.txt"), "\(message)")
         #expect(sawFirstStep)
     }
 
@@ -165,17 +163,15 @@ struct EngineTests {
         {}
         defer { EngineFixture.removeImageLater("\(repository):\(tag)") }
 
-        await #expect(throws: EngineError.self) {
+        let error = try await #require(throws: EngineError.self) {
             for try await _ in engine.push(repository: repository, tag: tag) {}
         }
-        do {
-            for try await _ in engine.push(repository: repository, tag: tag) {}
-        } catch EngineError.inBand(let operation, let message) {
-            #expect(operation.contains(repository))
-            #expect(message.contains("127.0.0.1:1"), "\(message)")
-        } catch {
+        guard case .inBand(let operation, let message) = error else {
             Issue.record("expected an in-band failure, got \(error)")
+            return
         }
+        #expect(operation.contains(repository))
+        #expect(message.contains("127.0.0.1:1"), "\(message)")
         await EngineFixture.removeImagesNow(engine)
     }
 
@@ -259,7 +255,9 @@ struct EngineTests {
                 memory: memory,
                 memorySwap: memory,
                 restartPolicy: .no,
+                tmpfs: ["/scratch": "rw,size=8m"],
                 capDrop: ["NET_RAW"],
+                capAdd: ["CHOWN"],
                 securityOpt: ["no-new-privileges:true"],
                 pidsLimit: 64
             )
@@ -289,6 +287,12 @@ struct EngineTests {
         #expect(running.state.status == "running")
         #expect(running.hostConfig.memory == memory)
         #expect(running.hostConfig.memorySwap == memory)
+        // What the engine kept of the request: a key it did not know would be missing here.
+        #expect(running.hostConfig.tmpfs == ["/scratch": "rw,size=8m"])
+        #expect(running.hostConfig.capDrop == ["NET_RAW"])
+        #expect(running.hostConfig.capAdd == ["CHOWN"])
+        #expect(running.hostConfig.securityOpt == ["no-new-privileges:true"])
+        #expect(running.hostConfig.pidsLimit == 64)
         #expect(running.labels["berth.test"] == "1")
         #expect(running.config.image == image)
         #expect(running.image.hasPrefix("sha256:"))

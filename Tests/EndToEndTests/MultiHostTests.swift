@@ -7,7 +7,7 @@ import Glibc
 
 /// Many hosts: the two TLS engines web1 and web2 in network namespaces (scripts/test-hosts) and the TLS registry
 /// every engine reaches by one name.
-@Suite("Many hosts", .serialized)
+@Suite("Many hosts", .serialized, .timeLimit(.minutes(10)))
 struct MultiHostTests {
     struct Topology {
         let hostsFile: String
@@ -187,15 +187,25 @@ struct MultiHostTests {
         }
     }
 
+    /// Each fault really happens (tests/test-hosts makes the fixtures), and each is told by its own cause: every TLS
+    /// message ends with the same advice naming the certificate files, so a word like "certificate" tells nothing.
     @Test("TLS faults are clear errors naming the host and the cause", arguments: [
-        ("wrong-client", "certificate"), ("no-client", "certificate"), ("wrong-ca", "certificate"),
-        ("mismatch", "name"),
+        "wrong-client", "no-client", "wrong-ca", "mismatch",
     ])
-    func tlsFaults(_ fault: String, _ cause: String) async throws {
+    func tlsFaults(_ fault: String) async throws {
         try await withTopology { topology, fixture in
             let inventory = fault == "mismatch"
                 ? try await topology.inventory(web1Address: topology.mismatchAddress)
                 : try await topology.inventory(certificates: fault)
+            let address = fault == "mismatch" ? topology.mismatchAddress : topology.web1
+            let cause = switch fault {
+            case "wrong-client":
+                "the daemon rejected berth's client certificate (not signed by the CA the daemon trusts, or expired)"
+            case "no-client":
+                "the client certificate \(topology.certificates)/no-client/cert.pem does not exist or cannot be read"
+            case "wrong-ca": "the daemon's certificate is not signed by the CA in ca.pem, or has expired"
+            default: "the daemon's certificate is not issued for the host name '\(address)'"
+            }
             let outcome = try cli(fixture).run([
                 "publish", "sites/hello", "--hosts", inventory, "--host", "web1", "--user", fixture.user,
             ])
@@ -203,9 +213,9 @@ struct MultiHostTests {
             // Well under the 60 s request timeout a failed handshake must not wait out; a loaded CI machine can take
             // seconds to start berth and pack the site.
             #expect(outcome.seconds < 30)
-            #expect(outcome.stderr.contains("TLS with the Docker daemon at"), "\(outcome)")
-            #expect(outcome.stderr.contains(":2376"), "\(outcome)")
-            #expect(outcome.stderr.lowercased().contains(cause), "\(outcome)")
+            #expect(outcome.stderr.contains("TLS with the Docker daemon at tcp://\(address):2376 (TLS) failed: \(cause)."),
+                    "\(outcome)")
+            #expect(try await fixture.containers().isEmpty)
         }
     }
 
@@ -263,7 +273,7 @@ struct MultiHostTests {
             // for dockerd and its containerd to be gone), and web1's sites may finish meanwhile.
             let runningWhenKilled = process.isRunning
             try topology.run(["kill", "web2"])
-            process.waitUntilExit()
+            try #require(process.waitUntilExit(within: 300), "the run ended after web2 died")
             let lateLines = try output.contents().split(separator: "\n").suffix(6).joined(separator: "\n")
             #expect(runningWhenKilled, "the run was still going when web2 died: \(lateLines)")
             #expect(process.terminationStatus == 1, "a failed site makes the run fail")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `berth shell` driven through a pseudo-terminal, as a person at a terminal would use it.
-@Suite("Interactive shell")
+@Suite("Interactive shell", .timeLimit(.minutes(5)))
 struct ShellTests {
     /// Starts `berth shell` on a pseudo-terminal, types each line once the prompt is back, and returns the screen.
     static let driver = #"""
@@ -33,9 +33,18 @@ struct ShellTests {
         os.write(fd, line.encode() + b"\r")
         more, ended = read_until_prompt(time.time() + 60)
         screen += more
-    _, status = os.waitpid(pid, 0)
+    deadline = time.time() + 30
+    done, status = os.waitpid(pid, os.WNOHANG)
+    while done == 0 and time.time() < deadline:
+        time.sleep(0.05)
+        done, status = os.waitpid(pid, os.WNOHANG)
     sys.stdout.write(screen.decode(errors="replace"))
-    sys.stdout.write("\n[exit %d]\n" % os.waitstatus_to_exitcode(status))
+    if done == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        sys.stdout.write("\n[still running after 30 s: killed]\n")
+    else:
+        sys.stdout.write("\n[exit %d]\n" % os.waitstatus_to_exitcode(status))
     """#
 
     func drive(_ lines: [String]) throws -> String {

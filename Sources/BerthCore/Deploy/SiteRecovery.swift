@@ -40,10 +40,11 @@ struct SiteRecovery {
         }
         // A site published by an earlier berth still has its container, or its killed publish's staging
         // container, under the legacy name.
-        return Containers(site: try await owned(identity.containerName) ?? owned(identity.legacyContainerName),
-                          staging: try await owned(identity.stagingContainerName)
-                              ?? owned(identity.legacyStagingContainerName),
-                          parked: try await owned(identity.parkedContainerName))
+        var site = try await owned(identity.containerName)
+        if site == nil { site = try await owned(identity.legacyContainerName) }
+        var staging = try await owned(identity.stagingContainerName)
+        if staging == nil { staging = try await owned(identity.legacyStagingContainerName) }
+        return Containers(site: site, staging: staging, parked: try await owned(identity.parkedContainerName))
     }
 
     /// Recovers the site if a replacement was interrupted, and removes images of versions that never served.

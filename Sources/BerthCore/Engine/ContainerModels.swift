@@ -272,6 +272,15 @@ public struct ContainerInspect: Decodable, Sendable, Equatable {
         public var restartPolicy: RestartPolicy?
         public var portBindings: [String: [PortBinding]?]?
         public var networkMode: String?
+        public var capDrop: [String]?
+        public var capAdd: [String]?
+        public var securityOpt: [String]?
+        public var pidsLimit: Int64?
+        /// Mount point to mount options, as given at create.
+        public var tmpfs: [String: String]?
+        public var privileged: Bool?
+        /// `SOURCE:TARGET[:OPTIONS]` bind mounts.
+        public var binds: [String]?
 
         enum CodingKeys: String, CodingKey {
             case networkMode = "NetworkMode"
@@ -281,6 +290,27 @@ public struct ContainerInspect: Decodable, Sendable, Equatable {
             case readonlyRootfs = "ReadonlyRootfs"
             case restartPolicy = "RestartPolicy"
             case portBindings = "PortBindings"
+            case capDrop = "CapDrop"
+            case capAdd = "CapAdd"
+            case securityOpt = "SecurityOpt"
+            case pidsLimit = "PidsLimit"
+            case tmpfs = "Tmpfs"
+            case privileged = "Privileged"
+            case binds = "Binds"
+        }
+    }
+
+    /// A volume or bind mount of the container.
+    public struct Mount: Decodable, Sendable, Equatable {
+        /// `bind`, `volume`, `tmpfs`…
+        public var type: String?
+        public var source: String?
+        public var destination: String?
+
+        enum CodingKeys: String, CodingKey {
+            case type = "Type"
+            case source = "Source"
+            case destination = "Destination"
         }
     }
 
@@ -315,6 +345,7 @@ public struct ContainerInspect: Decodable, Sendable, Equatable {
     public var config: Config
     public var hostConfig: HostConfig
     public var networkSettings: NetworkSettings?
+    public var mounts: [Mount]?
 
     public var labels: [String: String] { config.labels ?? [:] }
 
@@ -336,6 +367,7 @@ public struct ContainerInspect: Decodable, Sendable, Equatable {
         case config = "Config"
         case hostConfig = "HostConfig"
         case networkSettings = "NetworkSettings"
+        case mounts = "Mounts"
     }
 }
 

@@ -43,6 +43,8 @@ struct BerthCLI {
         environment.merge(extraEnvironment) { _, new in new }
     }
 
+    /// Runs berth and returns how it exited. Throws `DidNotExit` when it was still running after `timeout`
+    /// seconds (it is then killed) or when a signal ended it (a crash): neither is an exit status a user sees.
     func run(_ arguments: [String], timeout: Double = 300) throws -> Outcome {
         let process = Process()
         let command = launcher + [program] + arguments
@@ -57,17 +59,40 @@ struct BerthCLI {
         process.standardInput = FileHandle.nullDevice
         let start = Date()
         try process.run()
+        let exited = process.waitUntilExit(within: timeout)
+        let outcome = Outcome(status: process.terminationStatus, stdout: try stdoutFile.contents(),
+                              stderr: try stderrFile.contents(), seconds: Date().timeIntervalSince(start))
+        guard exited else {
+            throw DidNotExit(arguments: arguments, reason: "killed after its time limit of \(timeout) s", outcome: outcome)
+        }
+        guard process.terminationReason == .exit else {
+            throw DidNotExit(arguments: arguments, reason: "ended by signal \(process.terminationStatus)", outcome: outcome)
+        }
+        return outcome
+    }
+
+    /// berth did not exit by itself: it hung past its time limit, or a signal ended it.
+    struct DidNotExit: Error, CustomStringConvertible {
+        var arguments: [String]
+        var reason: String
+        var outcome: Outcome
+
+        var description: String { "berth \(arguments.joined(separator: " ")) did not exit: \(reason)\n\(outcome)" }
+    }
+}
+
+extension Process {
+    /// Waits for the process to end, at most `timeout` seconds; false when it had not, and was then killed.
+    func waitUntilExit(within timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline {
+        while isRunning && Date() < deadline {
             usleep(20_000)
         }
-        if process.isRunning {
-            // Children of the test runner ignore SIGTERM.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        return Outcome(status: process.terminationStatus, stdout: try stdoutFile.contents(),
-                       stderr: try stderrFile.contents(), seconds: Date().timeIntervalSince(start))
+        guard isRunning else { return true }
+        // Children of the test runner ignore SIGTERM.
+        kill(processIdentifier, SIGKILL)
+        waitUntilExit()
+        return false
     }
 }
 

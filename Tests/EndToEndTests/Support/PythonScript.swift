@@ -9,11 +9,13 @@ enum PythonScript {
         process.arguments = ["python3", "-c", script] + arguments
         process.currentDirectoryURL = BerthCLI.repositoryRoot
         process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
+        let output = try TemporaryFile()
+        process.standardOutput = output.handle
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        // The drivers give up on each step by themselves; this only guards against one hanging.
+        guard process.waitUntilExit(within: 240) else {
+            throw FixtureError("the driver was still running after 240 s: \(try output.contents())")
+        }
+        return try output.contents()
     }
 }
