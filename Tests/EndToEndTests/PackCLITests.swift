@@ -107,7 +107,7 @@ struct PackCLITests {
         try "<h1>x</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
         try "server: nginx\nmemroy: 64m\n".write(toFile: site + "/berth.yml", atomically: true, encoding: .utf8)
         let outcome = try BerthCLI().run(["render", site])
-        #expect(outcome.status == 1, "\(outcome)")
+        #expect(outcome.status == 64, "a mistake in berth.yml is a usage error: \(outcome)")
         #expect(outcome.stderr.contains("berth.yml, line 2: unknown key 'memroy'"), "\(outcome)")
     }
 
