@@ -31,7 +31,7 @@ struct RollbackCommand: AsyncParsableCommand {
         let output = PublishOutput(json: json)
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let host = try target.host()
+            let host = try await target.host()
             let rollback = Rollback(host: host, engine: DockerEngine(endpoint: host.endpoint))
             let (site, user, to, checkTimeout, lockWait) = (target.site, target.user, to, check.duration, lock.duration)
             // Ctrl-C or SIGTERM mid-rollback restores the version that was serving instead of leaving it stopped.

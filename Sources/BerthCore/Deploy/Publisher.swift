@@ -55,6 +55,10 @@ public struct Publisher: Sendable {
                                             baseImage: baseImage)
         let summary = try await context.summary()
         timer.finish(.pack)
+        if site.config.checkPath == nil, !site.tree.ships(file: "index.html") {
+            events(.warning("\(sitePath) has no index.html at its root, so / has nothing to serve and the check "
+                + "will fail; add one, or set check_path in berth.yml to a page the site has"))
+        }
 
         try await engine.ping()
         if case .tcp = host.endpoint.transport, !host.endpoint.isLoopback {
@@ -69,7 +73,8 @@ public struct Publisher: Sendable {
             events(.waitingForLock(holder: holder.description))
         }) {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
-                                   memory: memory, portRequest: portRequest, context: context, summary: summary)
+                                   memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
+                                   context: context, summary: summary)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -82,6 +87,7 @@ public struct Publisher: Sendable {
         var server: ServerKind
         var memory: MemoryLimit
         var portRequest: PortRequest
+        var checkPath: String?
         var context: BuildContext
         var summary: ContextSummary
     }
@@ -108,16 +114,27 @@ public struct Publisher: Sendable {
         let repository = identity.repository(registry: registry)
         let version = options.tag ?? summary.version
         let image = "\(repository):\(version)"
-        let labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
+        var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
+        labels[BerthLabel.checkPath] = plan.checkPath
         // The Dockerfile carries the labels that do not change; the build adds the digest, and the version only when
         // `--tag` named one (else it is read from the digest), since the classic builder makes a step of each.
         var buildLabels = [BerthLabel.digest: summary.digest]
         if version != summary.version { buildLabels[BerthLabel.version] = version }
+        buildLabels[BerthLabel.checkPath] = plan.checkPath
+        if let tag = options.tag {
+            var hosts: [(name: String, engine: DockerEngine)] = [(host.name, engine)]
+            if let builder { hosts.append((builder.host.name, builder.engine)) }
+            let registryClient = try registry.map { RegistryClient(registry: $0, credentials: try credentials.credentials(for: $0)) }
+            try await VersionTagCheck(identity: identity, tag: tag, digest: summary.digest, logger: logger)
+                .check(hosts: hosts, registry: registryClient)
+        }
 
         // An image this publish makes is removed again if the publish fails, so that a broken build never counts
         // as a kept version; one that already existed (the same content published before) is left alone.
         let madeImage = FailedImageCleanup(image: image, engines: [buildEngine] + (builder == nil ? [] : [engine]),
-                                           existedBefore: try await buildEngine.inspectImage(image) != nil)
+                                           existedBefore: try await buildEngine.inspectImage(image) != nil,
+                                           buildEngine: buildEngine, identity: identity,
+                                           siteImagesBefore: try await FailedImageCleanup.siteImages(identity, on: buildEngine))
 
         timer.start(.build, detail: builder.map { "\(image) on \($0.host.name)" } ?? image)
         let stream = plan.context.stream()
@@ -158,7 +175,7 @@ public struct Publisher: Sendable {
                                           identity: identity, existing: existing)
             (containerID, url) = try await replacement.run(
                 image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
-                checkTimeout: options.checkTimeout, timer: &timer)
+                checkTimeout: options.checkTimeout, checkPath: plan.checkPath, timer: &timer)
         } catch {
             await madeImage.remove()
             throw error
@@ -166,6 +183,9 @@ public struct Publisher: Sendable {
         await markLatest(image: image, repository: repository, registry: registry, buildEngine: buildEngine,
                          registryAuth: registryAuth, events: events)
         let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
+        if let builder {
+            await SiteControl(host: builder.host, engine: builder.engine).removeBuildImages(of: identity, events: events)
+        }
         return PublishResult(
             host: host.name, user: identity.user, site: identity.site, containerID: containerID,
             containerName: identity.containerName, image: image, digest: summary.digest, version: version, url: url,
@@ -238,7 +258,12 @@ public struct Publisher: Sendable {
     /// The `X-Registry-Auth` value for pushing; credentials are checked with the registry before anything is built.
     func registryAuthHeader(_ registry: String?, checkedBy checker: DockerEngine) async throws -> String {
         guard let registry else { return DockerEngine.anonymousRegistryAuth }
-        guard let found = try credentials.credentials(for: registry) else { return DockerEngine.anonymousRegistryAuth }
+        guard let found = try credentials.credentials(for: registry) else {
+            // Without credentials, ask the registry whether it needs some, so that a push is not refused after the
+            // build.
+            try await RegistryClient(registry: registry, credentials: nil).checkOpenToAnonymous(logger: logger)
+            return DockerEngine.anonymousRegistryAuth
+        }
         try await checker.checkRegistryLogin(registry: registry, credentials: found)
         return RegistryAuthHeader.value(for: found, registry: registry)
     }
@@ -278,15 +303,33 @@ struct FailedImageCleanup: Sendable {
     let image: String
     let engines: [DockerEngine]
     let existedBefore: Bool
+    let buildEngine: DockerEngine
+    let identity: SiteIdentity
+    /// The IDs of the site's images on the build engine before the build.
+    let siteImagesBefore: Set<String>
+
+    static func siteImages(_ identity: SiteIdentity, on engine: DockerEngine) async throws -> Set<String> {
+        Set(try await engine.listImages(labelFilters: identity.labels.map { "\($0.key)=\($0.value)" }).map(\.id))
+    }
 
     /// Untags (and so deletes, when nothing else names it) the image on every engine that got it, even when the
-    /// publish was cancelled.
+    /// publish was cancelled. A build cut off midway leaves no tagged image but an untagged one of its last step,
+    /// which carries the site's labels (its Dockerfile's LABEL line came before) and so would count as a version:
+    /// new untagged images of the site are removed too.
     func remove() async {
-        guard !existedBefore else { return }
-        let (image, engines) = (image, engines)
+        let (image, engines, existedBefore) = (image, engines, existedBefore)
+        let (buildEngine, identity, before) = (buildEngine, identity, siteImagesBefore)
         await uncancelled {
-            for engine in engines {
-                _ = try? await engine.removeImage(image, force: false)
+            if !existedBefore {
+                for engine in engines {
+                    _ = try? await engine.removeImage(image, force: false)
+                }
+            }
+            guard let now = try? await buildEngine.listImages(
+                labelFilters: identity.labels.map { "\($0.key)=\($0.value)" }) else { return }
+            for leftover in now where !before.contains(leftover.id)
+                && (leftover.repoTags ?? []).allSatisfy({ $0 == "<none>:<none>" }) {
+                _ = try? await buildEngine.removeImage(leftover.id, force: false)
             }
         }
     }

@@ -16,7 +16,8 @@ struct Replacement {
     var stagingName: String { identity.containerName + "-next" }
 
     func run(image: String, server: ServerKind, memory: MemoryLimit, portRequest: PortRequest,
-             labels: [String: String], checkTimeout: Duration, timer: inout StageTimer) async throws
+             labels: [String: String], checkTimeout: Duration, checkPath: String? = nil,
+             timer: inout StageTimer) async throws
         -> (containerID: String, url: String)
     {
         timer.start(.run, detail: host.name)
@@ -64,8 +65,8 @@ struct Replacement {
 
         let url = host.url(port: started.port)
         timer.start(.check, detail: url)
-        let check = ServeCheck.whileRunning(started.id, engine: engine, client: checkClient, url: url,
-                                            timeout: checkTimeout)
+        let check = ServeCheck.whileRunning(started.id, engine: engine, client: checkClient,
+                                            url: ServeCheck.url(url, path: checkPath), timeout: checkTimeout)
         do {
             try await check.run()
         } catch {

@@ -7,6 +7,8 @@ public enum BerthLabel {
     public static let digest = "berth.digest"
     public static let version = "berth.version"
     public static let server = "berth.server"
+    /// The path the serve check asks for, when berth.yml's `check_path` names one (validated).
+    public static let checkPath = "berth.check-path"
 }
 
 /// Whose site it is and what it is called: the key for its container, its images and its labels.
