@@ -315,8 +315,9 @@ struct FailedImageCleanup: Sendable {
     /// Untags (and so deletes, when nothing else names it) the image on every engine that got it, even when the
     /// publish was cancelled. A build cut off midway leaves no tagged image but an untagged one of its last step,
     /// which carries the site's labels (its Dockerfile's LABEL line came before) and so would count as a version:
-    /// new untagged images of the site are removed too.
-    func remove() async {
+    /// new untagged images of the site are removed too. The engine stops a cut-off build a moment later (until
+    /// then its step's container holds that image), so this looks again for a few seconds.
+    func remove(settling: Duration = .seconds(15)) async {
         let (image, engines, existedBefore) = (image, engines, existedBefore)
         let (buildEngine, identity, before) = (buildEngine, identity, siteImagesBefore)
         await uncancelled {
@@ -325,11 +326,20 @@ struct FailedImageCleanup: Sendable {
                     _ = try? await engine.removeImage(image, force: false)
                 }
             }
-            guard let now = try? await buildEngine.listImages(
-                labelFilters: identity.labels.map { "\($0.key)=\($0.value)" }) else { return }
-            for leftover in now where !before.contains(leftover.id)
-                && (leftover.repoTags ?? []).allSatisfy({ $0 == "<none>:<none>" }) {
-                _ = try? await buildEngine.removeImage(leftover.id, force: false)
+            let deadline = ContinuousClock.now + settling
+            while true {
+                guard let now = try? await buildEngine.listImages(
+                    labelFilters: identity.labels.map { "\($0.key)=\($0.value)" }) else { return }
+                let leftovers = now.filter { candidate in
+                    let tags = (candidate.repoTags ?? []).filter { $0 != "<none>:<none>" }
+                    return !before.contains(candidate.id) && (tags.isEmpty || (!existedBefore && tags == [image]))
+                }
+                if leftovers.isEmpty { return }
+                for leftover in leftovers {
+                    _ = try? await buildEngine.removeImage(leftover.id, force: false)
+                }
+                guard ContinuousClock.now < deadline else { return }
+                try? await Task.sleep(for: .milliseconds(500))
             }
         }
     }
