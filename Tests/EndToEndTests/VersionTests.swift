@@ -40,21 +40,30 @@ struct VersionTests {
     @Test("a publish interrupted with Ctrl-C leaves no image behind", .timeLimit(.minutes(3)))
     func interruptedPublishLeavesNoImage() async throws {
         try await PublishFixture.run { fixture in
-            let site = try fixture.copyOfSite()
-            let first = try fixture.cli().run(["publish", site, "--user", fixture.user])
-            #expect(first.status == 0, "\(first)")
-            let before = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
-
-            try "<h1>Interrupted</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+            let (site, before) = try await publishedThenChanged(fixture)
             let status = try await BackgroundBerth.interruptedInCheck(
                 fixture.cli(["BERTH_TEMPLATES": try fixture.unansweringTemplates()]),
                 ["publish", site, "--user", fixture.user], signal: SIGINT)
             #expect(status != nil && status != 0)
-            let after = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
-            #expect(after.map(\.id) == before.map(\.id), "only the version that serves: \(after.map(\.repoTags))")
-            let versions = try fixture.cli().run(["versions", "hello", "--user", fixture.user, "--json"])
-            #expect(versions.jsonLines.count == 1, "\(versions)")
+            try await expectOnlyTheServingVersion(fixture, before: before)
         }
+    }
+
+    /// A site published once, then changed; the images of the test's user after that publish.
+    func publishedThenChanged(_ fixture: PublishFixture) async throws -> (site: String, images: [ImageSummary]) {
+        let site = try fixture.copyOfSite()
+        let first = try fixture.cli().run(["publish", site, "--user", fixture.user])
+        #expect(first.status == 0, "\(first)")
+        let images = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
+        try "<h1>Interrupted</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+        return (site, images)
+    }
+
+    func expectOnlyTheServingVersion(_ fixture: PublishFixture, before: [ImageSummary]) async throws {
+        let after = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
+        #expect(after.map(\.id) == before.map(\.id), "only the version that serves: \(after.map(\.repoTags))")
+        let versions = try fixture.cli().run(["versions", "hello", "--user", fixture.user, "--json"])
+        #expect(versions.jsonLines.count == 1, "\(versions)")
     }
 
     /// A copy of berth's templates whose nginx image takes `seconds` to build (a `RUN sleep` after the site's
@@ -75,12 +84,7 @@ struct VersionTests {
           .timeLimit(.minutes(3)))
     func interruptedBuildLeavesNoImage() async throws {
         try await PublishFixture.run { fixture in
-            let site = try fixture.copyOfSite()
-            let first = try fixture.cli().run(["publish", site, "--user", fixture.user])
-            #expect(first.status == 0, "\(first)")
-            let before = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
-
-            try "<h1>Interrupted</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+            let (site, before) = try await publishedThenChanged(fixture)
             let berth = try BackgroundBerth(fixture.cli(["BERTH_TEMPLATES": try slowBuildTemplates(seconds: 20)]),
                                             ["publish", site, "--user", fixture.user, "--json"])
             let sleeping = try await BackgroundBerth.eventually(within: .seconds(90)) {
@@ -93,10 +97,7 @@ struct VersionTests {
             #expect(status != nil && status != 0, "\(berth.description)")
             // The engine may finish a step it had begun; give it the rest of the sleep to show any image it makes.
             try await Task.sleep(for: .seconds(3))
-            let after = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
-            #expect(after.map(\.id) == before.map(\.id), "only the version that serves: \(after.map(\.repoTags))")
-            let versions = try fixture.cli().run(["versions", "hello", "--user", fixture.user, "--json"])
-            #expect(versions.jsonLines.count == 1, "\(versions)")
+            try await expectOnlyTheServingVersion(fixture, before: before)
         }
     }
 }
