@@ -62,7 +62,7 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             try global.bootstrapLogging()
-            let selection = try self.selection.selection(siteNames: site.map { [$0.value] } ?? [], runningOnly: false)
+            let selection = try await self.selection.selection(siteNames: site.map { [$0.value] } ?? [], runningOnly: false)
             var failures = 0
             let sites = try await self.selection.locate(selection, failures: &failures)
             let options = SiteLogOptions(tail: tail?.value, since: since, follow: follow)

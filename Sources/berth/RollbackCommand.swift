@@ -32,7 +32,7 @@ struct RollbackCommand: AsyncParsableCommand {
         let output = PublishOutput(json: json, verbose: global.verbose)
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let host = try target.host()
+            let host = try await target.host()
             let rollback = Rollback(host: host, engine: DockerEngine(endpoint: host.endpoint))
             let user = try target.user()
             let (site, to, checkTimeout, lockWait) = (target.site, to?.value, check.duration, lock.duration)

@@ -38,11 +38,23 @@ struct SiteSelectionOptions: ParsableArguments {
         }
     }
 
+    /// Named sites without `--host` or `--all-hosts` are looked for on every host of the inventory: each must be
+    /// on exactly one.
     func selection(siteNames: [String], runningOnly: Bool,
-                   environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SiteSelection {
-        SiteSelection(hosts: try hosts(environment: environment),
-                      user: try UserChoice.named(userName, environment: environment), siteNames: siteNames,
-                      runningOnly: runningOnly)
+                   environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> SiteSelection {
+        let inventory = try inventoryOptions.inventory(environment: environment)
+        let user = try UserChoice.named(userName, environment: environment)
+        if host == nil, !allHosts, !siteNames.isEmpty, inventory.hosts.count > 1 {
+            let search = SiteHostSearch(hosts: inventory.hosts)
+            var found: Set<String> = []
+            for name in siteNames {
+                found.insert(try await search.host(of: name, user: user).name)
+            }
+            return SiteSelection(hosts: inventory.hosts.filter { found.contains($0.name) }, user: user,
+                                 siteNames: siteNames, runningOnly: runningOnly)
+        }
+        return SiteSelection(hosts: try hosts(environment: environment), user: user, siteNames: siteNames,
+                             runningOnly: runningOnly)
     }
 
     /// Finds the selected sites. A host that does not answer when several are searched is a warning on standard

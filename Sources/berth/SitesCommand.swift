@@ -39,8 +39,13 @@ struct SitesCommand: AsyncParsableCommand {
                 if let error = list.error {
                     Console.error("\(list.host.name): \(error)")
                 }
+                for site in list.sites {
+                    if let error = site.memoryError {
+                        Console.error("cannot read the memory use of \(site.user)/\(site.site) on \(site.host): \(error)")
+                    }
+                }
             }
-            if lists.contains(where: { $0.error != nil }) {
+            if lists.contains(where: { $0.error != nil || $0.sites.contains { $0.memoryError != nil } }) {
                 throw ExitCode.failure
             }
         }
@@ -58,7 +63,7 @@ struct SitesCommand: AsyncParsableCommand {
                 rows.append([
                     site.user, site.site, site.host, site.state.rawValue + (site.interruption == nil ? "" : "*"),
                     site.url ?? "-", site.version ?? "-",
-                    "\(site.memoryUsage.map(ReadableUnits.bytes) ?? "-") / \(limit)",
+                    "\(site.memoryUsage.map(ReadableUnits.bytes) ?? (site.memoryError == nil ? "-" : "error")) / \(limit)",
                     site.uptimeSeconds.map { ReadableUnits.duration(seconds: $0) } ?? "-",
                     site.baseOutdated.map { $0 ? "outdated" : "current" } ?? "-",
                 ])

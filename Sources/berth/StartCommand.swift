@@ -22,7 +22,7 @@ struct StartCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let control = try target.control()
+            let control = try await target.control()
             let result = try await control.start(site: target.site, user: try target.user(),
                                                  checkTimeout: check.duration)
             if json {

@@ -33,14 +33,14 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             try global.bootstrapLogging()
-            let selection = try self.selection.selection(siteNames: sites.map(\.value), runningOnly: true)
+            let selection = try await self.selection.selection(siteNames: sites.map(\.value), runningOnly: true)
             var failures = 0
             let located = try await self.selection.locate(selection, failures: &failures)
             guard !located.isEmpty else {
                 if failures > 0 { throw ExitStatus.failure }
                 return
             }
-            let reader = SiteStatsReader(sites: located)
+            let reader = SiteStatsReader(sites: located, selection: once ? nil : selection)
             let view = StatsView(sites: located, showingHost: selection.spansHosts, json: json,
                                  live: !json && isatty(STDOUT_FILENO) == 1)
             if once {
@@ -79,7 +79,7 @@ struct StatsView: Sendable {
                 Console.error("cannot read the resource use of \(site.label(showingHost: showingHost)): \(error)")
             }
         }
-        if !json { try output.write(table(samples, of: sites)) }
+        if !json { try output.write(table(samples, of: sites.map { $0.label(showingHost: showingHost) })) }
         try output.flush()
         return failures
     }
@@ -88,7 +88,7 @@ struct StatsView: Sendable {
     func follow(_ reader: SiteStatsReader) async throws -> Int {
         let output = try LineOutput(appendingTo: nil)
         let clock = ContinuousClock()
-        var shown = sites
+        var shown = sites.map { $0.label(showingHost: showingHost) }
         var samples: [String: SiteStatsSample] = [:]
         var reportedSinceDrawn: Set<String> = []
         var lastDrawn: ContinuousClock.Instant?
@@ -111,7 +111,7 @@ struct StatsView: Sendable {
 
         func drop(_ site: LocatedSite) {
             let label = site.label(showingHost: showingHost)
-            shown.removeAll { $0.label(showingHost: showingHost) == label }
+            shown.removeAll { $0 == label }
             samples[label] = nil
         }
 
@@ -124,6 +124,8 @@ struct StatsView: Sendable {
                     return
                 }
                 let label = sample.label(showingHost: showingHost)
+                // A site that started running since joins the table in its place.
+                if !shown.contains(label) { shown = (shown + [label]).sorted() }
                 samples[label] = sample
                 reportedSinceDrawn.insert(label)
                 // A table once every site has reported again, or every two seconds when one is slow to.
@@ -143,8 +145,7 @@ struct StatsView: Sendable {
         return failures
     }
 
-    private func table(_ samples: [String: SiteStatsSample], of sites: [LocatedSite]) -> String {
-        let labels = sites.map { $0.label(showingHost: showingHost) }
-        return TextTable.render(SiteStatsTable.rows(labels.map { ($0, samples[$0]) }))
+    private func table(_ samples: [String: SiteStatsSample], of labels: [String]) -> String {
+        TextTable.render(SiteStatsTable.rows(labels.map { ($0, samples[$0]) }))
     }
 }

@@ -18,7 +18,7 @@ struct StopCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let control = try target.control()
+            let control = try await target.control()
             let result = try await control.stop(site: target.site, user: try target.user())
             if json {
                 try Console.jsonLine(result)

@@ -19,7 +19,7 @@ struct VersionsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let host = try target.host()
+            let host = try await target.host()
             let locator = SiteLocator(host: host, engine: DockerEngine(endpoint: host.endpoint))
             let history = try await locator.history(site: target.site, user: try target.user())
             if json {

@@ -42,6 +42,18 @@ struct ReplacementTests {
         #expect(outcome.switchSeconds != nil)
     }
 
+    @Test("check_path is what both checks ask: the staging one, and the final one on the site's port")
+    func checkPathAskedByBothChecks() async throws {
+        let deploy = try await FakeDeploy.serving()
+        let asked = Recorder<String>()
+        let outcome = try await deploy.publish("v3", checkPath: "/health.html",
+                                               probe: FakeSiteProbe(engine: deploy.engine, asked: asked))
+        #expect(outcome.url == "http://127.0.0.1:8000/")
+        #expect(asked.values.allSatisfy { $0.hasSuffix("/health.html") }, "never /: \(asked.values)")
+        #expect(asked.values.contains("http://127.0.0.1:\(FakeDeploy.sitePort)/health.html"), "\(asked.values)")
+        #expect(asked.values.contains { !$0.contains(":\(FakeDeploy.sitePort)/") }, "the staging check: \(asked.values)")
+    }
+
     @Test("a version that answers 503 fails the publish; the old version is never stopped")
     func failedCheckLeavesTheOldAlone() async throws {
         let deploy = try await FakeDeploy.serving()

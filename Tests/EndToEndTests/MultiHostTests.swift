@@ -146,7 +146,12 @@ struct MultiHostTests {
             let image = try #require(result["image"] as? String)
             #expect(image.hasPrefix(topology.registry + "/"))
             #expect(outcome.jsonLines.contains { $0["stage"] as? String == "pull" && $0["state"] as? String == "finished" })
-            #expect(try await topology.engine(topology.web1).inspectImage(image) != nil, "built on web1")
+            let build = outcome.jsonLines.first { $0["stage"] as? String == "build" && $0["state"] as? String == "started" }
+            #expect((build?["detail"] as? String)?.hasSuffix("on web1") == true, "built on web1: \(outcome)")
+            // web1 does not run the site, so --keep and rm --images never look there: it keeps none of its images.
+            let leftOnWeb1 = try await topology.engine(topology.web1).listImages(
+                labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
+            #expect(leftOnWeb1.isEmpty, "\(leftOnWeb1.map(\.repoTags))")
             let onWeb2 = try await topology.engine(topology.web2).inspectContainer(
                 SiteIdentity(user: fixture.user, site: "hello").containerName)
             #expect(onWeb2?.config.image == image)
@@ -301,6 +306,42 @@ struct MultiHostTests {
                 .compactMap(\.name).filter { $0.contains(fixture.user) }
             #expect(onWeb1.count == succeeded.count, "\(onWeb1)")
             #expect(!onWeb1.contains { $0.hasSuffix("--next") || $0.hasPrefix("berth-lock--") })
+        }
+    }
+
+    @Test("a site is found on the one host that has it when --host is not given; several hosts is an error",
+          .timeLimit(.minutes(4)))
+    func siteFoundAcrossHosts() async throws {
+        try await withTopology { topology, fixture in
+            let published = try cli(fixture).run([
+                "publish", "sites/hello", "--hosts", topology.hostsFile, "--host", "web2", "--user", fixture.user,
+            ])
+            #expect(published.status == 0, "\(published)")
+
+            let stop = try cli(fixture).run(["stop", "hello", "--hosts", topology.hostsFile, "--user", fixture.user,
+                                             "--json"])
+            #expect(stop.status == 0, "\(stop)")
+            #expect(stop.jsonLines.first?["host"] as? String == "web2", "\(stop)")
+            let versions = try cli(fixture).run(["versions", "hello", "--hosts", topology.hostsFile,
+                                                 "--user", fixture.user, "--json"])
+            #expect(versions.jsonLines.first?["host"] as? String == "web2", "\(versions)")
+            let logs = try cli(fixture).run(["logs", "hello", "--hosts", topology.hostsFile, "--user", fixture.user])
+            #expect(logs.status == 0, "\(logs)")
+
+            let again = try cli(fixture).run([
+                "publish", "sites/hello", "--hosts", topology.hostsFile, "--host", "web1", "--user", fixture.user,
+            ])
+            #expect(again.status == 0, "\(again)")
+            let ambiguous = try cli(fixture).run(["start", "hello", "--hosts", topology.hostsFile,
+                                                  "--user", fixture.user])
+            #expect(ambiguous.status != 0, "\(ambiguous)")
+            #expect(ambiguous.stderr.contains("is on several hosts (web1, web2); name one with --host"),
+                    "\(ambiguous)")
+            let missing = try cli(fixture).run(["stop", "nosuch", "--hosts", topology.hostsFile,
+                                                "--user", fixture.user])
+            #expect(missing.status != 0)
+            #expect(missing.stderr.contains("no site \(fixture.user)/nosuch on any host of the inventory"),
+                    "\(missing)")
         }
     }
 }

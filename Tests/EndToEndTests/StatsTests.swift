@@ -74,4 +74,87 @@ struct StatsTests {
             #expect(rest.jsonLines.compactMap { $0["site"] as? String } == ["beta"], "\(rest)")
         }
     }
+
+    /// Starts `count` containers that `stats` and `sites` take for running sites (berth's labels and name, a
+    /// 64 MiB limit) without publishing each: one small process apiece, created a few at a time.
+    static func startCheapSites(_ fixture: PublishFixture, count: Int) async throws -> [String] {
+        let names = (1...count).map { String(format: "many%02d", $0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, site) in names.enumerated() {
+                if index >= 8 { try await group.next() }
+                group.addTask {
+                    let identity = SiteIdentity(user: fixture.user, site: site)
+                    let id = try await fixture.engine.createContainer(
+                        name: identity.containerName,
+                        config: ContainerCreate(image: fixture.nginxImage,
+                                                labels: identity.labels(digest: nil, version: "v1", server: .nginx),
+                                                command: ["sleep", "600"],
+                                                hostConfig: HostConfig(memory: 64 << 20, memorySwap: 64 << 20)))
+                    try await fixture.engine.startContainer(id)
+                }
+            }
+            try await group.waitForAll()
+        }
+        return names
+    }
+
+    @Test("stats --once and sites give every one of 60 running sites its figures", .timeLimit(.minutes(3)))
+    func sixtySites() async throws {
+        try await PublishFixture.run { fixture in
+            let names = try await Self.startCheapSites(fixture, count: 60)
+
+            let once = try fixture.cli().run(["stats", "--user", fixture.user, "--once", "--json"], timeout: 120)
+            #expect(once.status == 0, "\(once.stderr)")
+            let samples = once.jsonLines
+            #expect(samples.compactMap { $0["site"] as? String } == names, "one sample per site, in order")
+            let withoutMemory = samples.filter { ($0["memoryBytes"] as? Int ?? 0) <= 0 }
+            #expect(withoutMemory.isEmpty, "every site has its memory in use: \(withoutMemory.prefix(3))")
+            #expect(!once.stderr.contains("cannot read"), "\(once.stderr)")
+
+            let sites = try fixture.cli().run(["sites", "--user", fixture.user, "--json"], timeout: 120)
+            #expect(sites.status == 0, "\(sites.stderr)")
+            let rows = sites.jsonLines
+            #expect(rows.count == 60)
+            let unmeasured = rows.filter { ($0["memoryUsage"] as? Int ?? 0) <= 0 }
+            #expect(unmeasured.isEmpty, "every running site shows its memory in use: \(unmeasured.prefix(3))")
+
+            let table = try fixture.cli().run(["sites", "--user", fixture.user], timeout: 120)
+            #expect(table.status == 0, "\(table.stderr)")
+            #expect(!table.stdout.contains("- / 64"), "no site without a figure: \(table.stdout)")
+        }
+    }
+
+    @Test("stats follows a site across a publish, and a site that does not exist is an error",
+          .timeLimit(.minutes(3)))
+    func followsRepublish() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try fixture.copyOfSite("alpha")
+            let first = try fixture.cli().run(["publish", site, "--user", fixture.user])
+            #expect(first.status == 0, "\(first)")
+            let follower = try BackgroundBerth(fixture.cli(), ["stats", "alpha", "--user", fixture.user, "--json"])
+            func samples() throws -> Int {
+                try follower.stdout().split(separator: "\n").filter { $0.contains("\"site\":\"alpha\"") }.count
+            }
+            #expect(try await BackgroundBerth.eventually(within: .seconds(60)) { try samples() >= 1 },
+                    "\(follower.description)")
+
+            try "<h1>Again</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+            let again = try fixture.cli().run(["publish", site, "--user", fixture.user])
+            #expect(again.status == 0, "\(again)")
+            let old = try #require(first.stdout.split(separator: "\n").last)
+            #expect(again.stdout.contains(old), "the same URL")
+            let afterPublish = try samples()
+            // The old container is gone: only samples of the new one can come now.
+            let followed = try await BackgroundBerth.eventually(within: .seconds(60)) {
+                try samples() >= afterPublish + 3
+            }
+            #expect(followed, "samples of the new container: \(follower.description)")
+            #expect(follower.process.isRunning, "stats still runs")
+            #expect(try await follower.stop(with: SIGINT) == 0, "\(follower.description)")
+
+            let missing = try fixture.cli().run(["stats", "nosuch", "--user", fixture.user, "--once"])
+            #expect(missing.status != 0, "\(missing)")
+            #expect(missing.stderr.contains("nosuch"), "\(missing)")
+        }
+    }
 }

@@ -49,6 +49,10 @@ public struct Publisher: Sendable {
             events(.warning(warning))
         }
         timer.finish(.pack)
+        if site.config.checkPath == nil, !site.tree.ships(file: "index.html") {
+            events(.warning("\(sitePath) has no index.html at its root, so / has nothing to serve and the check "
+                + "will fail; add one, or set check_path in berth.yml to a page the site has"))
+        }
 
         try await engine.ping()
         try await HostMemoryCheck.check(memory, on: host, engine: engine)
@@ -64,8 +68,8 @@ public struct Publisher: Sendable {
             events(.waitingForLock(holder: holder.description))
         }) {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
-                                   memory: memory, portRequest: portRequest, context: context, summary: summary,
-                                   baseImage: baseImage.description)
+                                   memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
+                                   context: context, summary: summary, baseImage: baseImage.description)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -78,6 +82,7 @@ public struct Publisher: Sendable {
         var server: ServerKind
         var memory: MemoryLimit
         var portRequest: PortRequest
+        var checkPath: String?
         var context: BuildContext
         var summary: ContextSummary
         var baseImage: String
@@ -109,19 +114,30 @@ public struct Publisher: Sendable {
         let repository = identity.repository(registry: registry)
         let version = options.tag ?? base.version(of: summary)
         let image = "\(repository):\(version)"
-        let labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
+        var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
             .merging(base.labels) { _, base in base }
-        // The Dockerfile carries the labels that do not change; the build adds the digest, the base image and the
-        // version.
+        labels[BerthLabel.checkPath] = plan.checkPath
+        // The Dockerfile carries the labels that do not change; the build adds the digest, the base image, the
+        // version and the check path.
         var buildLabels = base.labels
         buildLabels[BerthLabel.digest] = summary.digest
         buildLabels[BerthLabel.version] = version
+        buildLabels[BerthLabel.checkPath] = plan.checkPath
+        if let tag = options.tag {
+            var hosts: [(name: String, engine: DockerEngine)] = [(host.name, engine)]
+            if let builder { hosts.append((builder.host.name, builder.engine)) }
+            let registryClient = try registry.map { RegistryClient(registry: $0, credentials: try credentials.credentials(for: $0)) }
+            try await VersionTagCheck(identity: identity, tag: tag, digest: summary.digest, logger: logger)
+                .check(hosts: hosts, registry: registryClient)
+        }
 
         // An image this publish makes is removed again if the publish fails, so that a broken build never counts
         // as a kept version; one that already existed (the same content published before) is left alone.
         let madeImage = FailedImageCleanup(image: image, pendingMark: identity.pendingReference(version: version),
                                            engines: [buildEngine] + (builder == nil ? [] : [engine]),
-                                           existedBefore: try await buildEngine.inspectImage(image) != nil)
+                                           existedBefore: try await buildEngine.inspectImage(image) != nil,
+                                           buildEngine: buildEngine, identity: identity,
+                                           siteImagesBefore: try await FailedImageCleanup.siteImages(identity, on: buildEngine))
         // A version this publish makes is marked pending from its build on the host (or its pull there) until it
         // serves, so that if this publish is killed it is never taken for a version that served.
         let pendingMark = madeImage.existedBefore ? [] : [identity.pendingReference(version: version)]
@@ -171,7 +187,7 @@ public struct Publisher: Sendable {
                                           identity: identity, existing: existing)
             replaced = try await replacement.run(
                 image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
-                checkTimeout: options.checkTimeout, timer: &timer)
+                checkTimeout: options.checkTimeout, checkPath: plan.checkPath, timer: &timer)
         } catch {
             await madeImage.remove()
             throw error
@@ -179,6 +195,9 @@ public struct Publisher: Sendable {
         await markLatest(image: image, repository: repository, registry: registry, buildEngine: buildEngine,
                          registryAuth: registryAuth, events: events)
         let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
+        if let builder {
+            await SiteControl(host: builder.host, engine: builder.engine).removeBuildImages(of: identity, events: events)
+        }
         return PublishResult(
             host: host.name, user: identity.user, site: identity.site, containerID: replaced.containerID,
             containerName: identity.containerName, image: image, digest: summary.digest, version: version,
@@ -271,7 +290,12 @@ public struct Publisher: Sendable {
     /// The `X-Registry-Auth` value for pushing; credentials are checked with the registry before anything is built.
     func registryAuthHeader(_ registry: String?, checkedBy checker: DockerEngine) async throws -> String {
         guard let registry else { return DockerEngine.anonymousRegistryAuth }
-        guard let found = try credentials.credentials(for: registry) else { return DockerEngine.anonymousRegistryAuth }
+        guard let found = try credentials.credentials(for: registry) else {
+            // Without credentials, ask the registry whether it needs some, so that a push is not refused after the
+            // build.
+            try await RegistryClient(registry: registry, credentials: nil).checkOpenToAnonymous(logger: logger)
+            return DockerEngine.anonymousRegistryAuth
+        }
         try await checker.checkRegistryLogin(registry: registry, credentials: found)
         return RegistryAuthHeader.value(for: found, registry: registry)
     }
@@ -313,16 +337,45 @@ struct FailedImageCleanup: Sendable {
     let pendingMark: String
     let engines: [DockerEngine]
     let existedBefore: Bool
+    let buildEngine: DockerEngine
+    let identity: SiteIdentity
+    /// The IDs of the site's images on the build engine before the build.
+    let siteImagesBefore: Set<String>
+
+    static func siteImages(_ identity: SiteIdentity, on engine: DockerEngine) async throws -> Set<String> {
+        Set(try await engine.listImages(labelFilters: identity.labels.map { "\($0.key)=\($0.value)" }).map(\.id))
+    }
 
     /// Untags (and so deletes, when nothing else names it) the image on every engine that got it, even when the
-    /// publish was cancelled.
-    func remove() async {
-        guard !existedBefore else { return }
-        let (image, pendingMark, engines) = (image, pendingMark, engines)
+    /// publish was cancelled. A build cut off midway leaves no tagged image but an untagged one of its last step,
+    /// which carries the site's labels (its Dockerfile's LABEL line came before) and so would count as a version:
+    /// new untagged images of the site are removed too. The engine stops a cut-off build a moment later (until
+    /// then its step's container holds that image), so this looks again for a few seconds.
+    func remove(settling: Duration = .seconds(15)) async {
+        let (image, pendingMark, engines, existedBefore) = (image, pendingMark, engines, existedBefore)
+        let (buildEngine, identity, before) = (buildEngine, identity, siteImagesBefore)
         await uncancelled {
-            for engine in engines {
-                _ = try? await engine.removeImage(image, force: false)
-                _ = try? await engine.removeImage(pendingMark, force: false)
+            if !existedBefore {
+                for engine in engines {
+                    _ = try? await engine.removeImage(image, force: false)
+                    _ = try? await engine.removeImage(pendingMark, force: false)
+                }
+            }
+            let deadline = ContinuousClock.now + settling
+            while true {
+                guard let now = try? await buildEngine.listImages(
+                    labelFilters: identity.labels.map { "\($0.key)=\($0.value)" }) else { return }
+                let leftovers = now.filter { candidate in
+                    let tags = (candidate.repoTags ?? []).filter { $0 != "<none>:<none>" }
+                    return !before.contains(candidate.id)
+                        && (tags.isEmpty || (!existedBefore && Set(tags).isSubset(of: [image, pendingMark])))
+                }
+                if leftovers.isEmpty { return }
+                for leftover in leftovers {
+                    _ = try? await buildEngine.removeImage(leftover.id, force: false)
+                }
+                guard ContinuousClock.now < deadline else { return }
+                try? await Task.sleep(for: .milliseconds(500))
             }
         }
     }

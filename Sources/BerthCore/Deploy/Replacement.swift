@@ -31,7 +31,8 @@ struct Replacement {
     }
 
     func run(image: String, server: ServerKind, memory: MemoryLimit, portRequest: PortRequest,
-             labels: [String: String], checkTimeout: Duration, timer: inout StageTimer) async throws -> Outcome {
+             labels: [String: String], checkTimeout: Duration, checkPath: String? = nil,
+             timer: inout StageTimer) async throws -> Outcome {
         timer.start(.run, detail: host.name)
         try await removeLeftover(named: identity.stagingContainerName)
         let network = try await SiteNetwork(engine: engine).ensure()
@@ -51,7 +52,8 @@ struct Replacement {
         timer.start(.check, detail: stagingURL)
         let untouched = existing == nil ? PreviousVersion.none : .untouched(running: previousState == "running")
         do {
-            try await ServeCheck.whileRunning(staging.id, engine: engine, probe: probe, url: stagingURL,
+            try await ServeCheck.whileRunning(staging.id, engine: engine, probe: probe,
+                                              url: ServeCheck.url(stagingURL, path: checkPath),
                                               timeout: checkTimeout).run()
         } catch {
             let logs = await discard(staging.id)
@@ -61,7 +63,7 @@ struct Replacement {
         }
 
         let switchover = Switchover(host: host, engine: engine, probe: probe, logger: logger, identity: identity,
-                                    previous: existing, checkTimeout: finalCheckTimeout)
+                                    previous: existing, checkTimeout: finalCheckTimeout, checkPath: checkPath)
         let switched: Switchover.Outcome
         do {
             switched = try await switchover.run(ports: sitePorts, portRequest: portRequest) { port in

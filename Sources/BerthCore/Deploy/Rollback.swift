@@ -64,10 +64,11 @@ public struct Rollback: Sendable {
         }
         let replacement = Replacement(host: host, engine: engine, probe: probe, logger: logger,
                                       identity: identity, existing: existing)
+        var labels = identity.labels(digest: target.digest, version: target.version, server: server)
+        labels[BerthLabel.checkPath] = target.checkPath
         let replaced = try await replacement.run(
-            image: image, server: server, memory: memory, portRequest: .auto,
-            labels: identity.labels(digest: target.digest, version: target.version, server: server),
-            checkTimeout: checkTimeout, timer: &timer)
+            image: image, server: server, memory: memory, portRequest: .auto, labels: labels,
+            checkTimeout: checkTimeout, checkPath: target.checkPath, timer: &timer)
         return result(containerID: replaced.containerID, url: replaced.url, upToDate: false,
                       stageSeconds: timer.seconds, switchSeconds: replaced.switchSeconds)
     }

@@ -48,6 +48,22 @@ struct ServeCheck {
         (error as? Failure)?.reason ?? "\(error)"
     }
 
+    static let missingPageHint = "the page is not there (without an index.html at the site's root, / has "
+        + "nothing to serve); add an index.html, or set check_path in berth.yml to a page the site has"
+
+    /// The URL the check asks: the site's URL (`http://HOST:PORT/`) with `path` (a validated `check_path`).
+    static func url(_ siteURL: String, path: String?) -> String {
+        guard let path, path != "/" else { return siteURL }
+        return (siteURL.hasSuffix("/") ? String(siteURL.dropLast()) : siteURL) + path
+    }
+
+    /// The path part of a check URL, for messages.
+    static func path(of url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        return rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? "/"
+    }
+
     func run() async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -59,8 +75,14 @@ struct ServeCheck {
             do {
                 let (code, reason) = try await probe.get(url)
                 if code == 200 { return }
-                lastProblem = "it answered \(code) \(reason)"
-                    + (code == 404 ? " (does the site have an index.html?)" : "")
+                let answer = "it answered \(code) \(reason)"
+                // A static server that answers, answers the same again: waiting out the check would not help.
+                if code == 404 || code == 403 {
+                    throw Failure(reason: answer + " for \(Self.path(of: url)): " + Self.missingPageHint)
+                }
+                lastProblem = answer
+            } catch let failure as Failure {
+                throw failure
             } catch {
                 lastProblem = "\(error)"
             }

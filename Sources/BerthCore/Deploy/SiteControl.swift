@@ -24,6 +24,8 @@ public struct SiteRemoval: Sendable, Codable, Equatable {
     public var containerName: String
     /// The versions whose images were removed (with `--images`).
     public var removedVersions: [String]
+    /// The references deleted from registries (with `--registry`), `REGISTRY/USER/SITE:TAG`.
+    public var removedFromRegistry: [String]?
 }
 
 /// Stops, starts and removes a site's container on one host, and removes its images. Only containers and
@@ -73,8 +75,12 @@ public struct SiteControl: Sendable {
             guard let url = result.url else {
                 throw SiteOperationError.noPublishedPort(container.identity, host: host.name)
             }
-            let check = ServeCheck.whileRunning(container.id, engine: engine, probe: probe, url: url,
-                                                timeout: checkTimeout, restartsBefore: restartsBefore)
+            let checkPath = container.summary.labels?[BerthLabel.checkPath].flatMap {
+                SiteConfig.isValidCheckPath($0) ? $0 : nil
+            }
+            let check = ServeCheck.whileRunning(container.id, engine: engine, probe: probe,
+                                                url: ServeCheck.url(url, path: checkPath), timeout: checkTimeout,
+                                                restartsBefore: restartsBefore)
             do {
                 try await check.run()
             } catch {
@@ -110,7 +116,10 @@ public struct SiteControl: Sendable {
     /// `removeImages`, the images of all its versions (a site whose container is already gone is then found by
     /// its images). Takes the site's deploy lock (waiting at most `lockWait`), so a publish or rollback under way
     /// is never cut off halfway.
-    public func remove(site: String, user: String?, removeImages: Bool,
+    ///
+    /// With `registryCopies`, the site's copies in the registries its images were pushed to (and the configured
+    /// one) are deleted too, once the host's are gone.
+    public func remove(site: String, user: String?, removeImages: Bool, registryCopies: RegistryCopies? = nil,
                        lockWait: Duration = .seconds(120)) async throws -> SiteRemoval {
         let identity = removeImages
             ? try await locator.history(site: site, user: user).identity
@@ -131,9 +140,14 @@ public struct SiteControl: Sendable {
             guard failures.isEmpty else {
                 throw SiteOperationError.imagesNotRemoved(identity, host: host.name, failures: failures)
             }
-            return SiteRemoval(host: host.name, user: identity.user, site: identity.site,
-                               containerID: (found.site ?? found.parked)?.id,
-                               containerName: identity.containerName, removedVersions: removed.map(\.version))
+            var removal = SiteRemoval(host: host.name, user: identity.user, site: identity.site,
+                                      containerID: (found.site ?? found.parked)?.id,
+                                      containerName: identity.containerName, removedVersions: removed.map(\.version))
+            if let registryCopies {
+                removal.removedFromRegistry = try await registryCopies.delete(identity, versions: versions,
+                                                                              removedFromHost: removal)
+            }
+            return removal
         }
     }
 
@@ -146,6 +160,25 @@ public struct SiteControl: Sendable {
             throw SiteOperationError.imagesNotRemoved(identity, host: host.name, failures: failures)
         }
         return removed
+    }
+
+    /// After a publish built on this host for another one: removes the site's images here (what it built, and
+    /// what earlier publishes left), since this host does not run the site and `--keep` and `rm --images` act on
+    /// the host that does. A host that also runs the site keeps its images. A failure is a warning.
+    func removeBuildImages(of identity: SiteIdentity, events: @escaping Publisher.EventHandler) async {
+        await uncancelled {
+            do {
+                let history = try await locator.history(of: identity)
+                guard history.container == nil else { return }
+                let (_, failures) = await deleteImages(of: history.versions)
+                if !failures.isEmpty {
+                    events(.warning("the new version serves, but images built on \(host.name) were not all removed: "
+                        + failures.joined(separator: "; ")))
+                }
+            } catch {
+                events(.warning("the new version serves, but the images built on \(host.name) were not removed: \(error)"))
+            }
+        }
     }
 
     /// Removes each version's image by its names: removing the last name deletes the image, while an image a

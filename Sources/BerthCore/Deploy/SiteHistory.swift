@@ -9,6 +9,8 @@ public struct SiteVersion: Sendable, Codable, Equatable {
     public var digest: String?
     /// The web server it was built for (`berth.server`).
     public var server: String?
+    /// The path its serve check asks for (`berth.check-path`, from berth.yml's `check_path`); `/` when nil.
+    public var checkPath: String?
     public var created: Date
     public var size: Int64
     /// Every name the image goes by on the host: `[REGISTRY/]USER/SITE:VERSION`, and `:latest` for the newest.
@@ -20,12 +22,14 @@ public struct SiteVersion: Sendable, Codable, Equatable {
     /// Built by a publish that has not seen it serve (under way, or killed): never a rollback target.
     public var pending: Bool
 
-    public init(version: String, imageID: String, digest: String? = nil, server: String? = nil, created: Date,
-                size: Int64, tags: [String], current: Bool = false, running: Bool = false, pending: Bool = false) {
+    public init(version: String, imageID: String, digest: String? = nil, server: String? = nil,
+                checkPath: String? = nil, created: Date, size: Int64, tags: [String], current: Bool = false,
+                running: Bool = false, pending: Bool = false) {
         self.version = version
         self.imageID = imageID
         self.digest = digest
         self.server = server
+        self.checkPath = checkPath
         self.created = created
         self.size = size
         self.tags = tags
@@ -130,6 +134,7 @@ extension SiteLocator {
                 version: labels[BerthLabel.version] ?? labels[BerthLabel.digest].map(ContextSummary.version(ofDigest:))
                     ?? String(image.id.drop { $0 != ":" }.dropFirst().prefix(12)),
                 imageID: image.id, digest: labels[BerthLabel.digest], server: labels[BerthLabel.server],
+                checkPath: labels[BerthLabel.checkPath].flatMap { SiteConfig.isValidCheckPath($0) ? $0 : nil },
                 created: Date(timeIntervalSince1970: TimeInterval(image.created)), size: image.size,
                 tags: allTags.filter { !pendingTags.contains($0) },
                 current: current, running: current && (container?.isRunning ?? false), pending: !pendingTags.isEmpty)

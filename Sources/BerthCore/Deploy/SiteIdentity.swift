@@ -10,6 +10,8 @@ public enum BerthLabel {
     /// The image the site was built FROM, as named, and its image ID at build time (`BaseImage`).
     public static let baseImage = "berth.base.image"
     public static let baseImageID = "berth.base.id"
+    /// The path the serve check asks for, when berth.yml's `check_path` names one (validated).
+    public static let checkPath = "berth.check-path"
 }
 
 /// Whose site it is and what it is called: the key for its container, its images and its labels.

@@ -31,6 +31,8 @@ public struct SiteStatus: Sendable, Codable, Equatable {
     public var memoryLimit: Int64?
     /// Bytes in use without the reclaimable page cache; nil when the site is not running.
     public var memoryUsage: Int64?
+    /// Why the memory in use of a running site could not be read (absent when it was, or the site is stopped).
+    public var memoryError: String?
     /// RFC 3339, when the site is running.
     public var startedAt: String?
     public var uptimeSeconds: Int64?
@@ -129,7 +131,11 @@ extension SiteLocator {
             status.startedAt = startedAt
             status.uptimeSeconds = max(0, Int64(now.timeIntervalSince(started)))
         }
-        status.memoryUsage = await memoryInUse(container.id)
+        do {
+            status.memoryUsage = try await memoryInUse(container.id)
+        } catch {
+            status.memoryError = "\(error)"
+        }
         return status
     }
 
@@ -153,14 +159,15 @@ extension SiteLocator {
             + "publish, rollback, stop, rm) puts back the version that served before"
     }
 
-    /// One stats sample. A container that stops in the meantime just has no figure.
-    private func memoryInUse(_ id: String) async -> Int64? {
+    /// One sample, taken at once (`one-shot`: memory needs no second sample). nil when the container stopped or
+    /// went away in the meantime; any other failure is thrown, for the site's row to say so.
+    private func memoryInUse(_ id: String) async throws -> Int64? {
         do {
-            for try await sample in engine.stats(id, stream: false) {
+            for try await sample in engine.stats(id, stream: false, oneShot: true) {
                 return sample.memoryUsageBytes.map { Int64(clamping: $0) }
             }
-        } catch {
-            // A container that stopped meanwhile has no figure.
+        } catch let error where SiteStreams.isContainerGone(error) {
+            return nil
         }
         return nil
     }

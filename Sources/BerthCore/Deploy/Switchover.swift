@@ -15,6 +15,8 @@ struct Switchover {
     let identity: SiteIdentity
     let previous: ContainerInspect?
     let checkTimeout: Duration
+    /// The path the final check asks for on the site's port (a validated `check_path`); `/` when nil.
+    var checkPath: String? = nil
 
     struct Outcome {
         var id: String
@@ -59,7 +61,7 @@ struct Switchover {
                 let failure = await portError(error, port: port) ?? error
                 throw await putBack(id, wasRunning: wasRunning, stopped: stoppedAt != nil, failure: failure, logs: logs)
             }
-            let url = host.url(port: port)
+            let url = ServeCheck.url(host.url(port: port), path: checkPath)
             do {
                 try await ServeCheck.whileRunning(id, engine: engine, probe: probe, url: url, timeout: checkTimeout)
                     .run()

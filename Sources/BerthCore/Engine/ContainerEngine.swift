@@ -14,7 +14,7 @@ public protocol ContainerEngine: Sendable {
     func listContainers(all: Bool, labelFilters: [String]) async throws -> [ContainerSummary]
     func containerLogs(_ id: String, tail: Int?, follow: Bool, since: Int64?, timestamps: Bool)
         -> AsyncThrowingStream<LogLine, Error>
-    func stats(_ id: String, stream: Bool) -> AsyncThrowingStream<ContainerStats, Error>
+    func stats(_ id: String, stream: Bool, oneShot: Bool) -> AsyncThrowingStream<ContainerStats, Error>
     /// Writes the files of a tar archive into a container (created or running) under `path`.
     func putArchive(_ id: String, path: String, tar: [UInt8]) async throws
     /// Name, size, mode and modification time of one path in a container; nil when it does not exist.

@@ -146,12 +146,14 @@ extension DockerEngine {
     }
 
     /// Resource use samples: one when `stream` is false (the daemon takes about two seconds to measure CPU),
-    /// else one a second until the stream is dropped.
-    public func stats(_ id: String, stream: Bool) -> AsyncThrowingStream<ContainerStats, Error> {
+    /// else one a second until the stream is dropped. With `oneShot` (and `stream` false) the one sample comes at
+    /// once, without the CPU figure, which needs two samples.
+    public func stats(_ id: String, stream: Bool, oneShot: Bool = false) -> AsyncThrowingStream<ContainerStats, Error> {
         let operation = "read the resource use of the container \(id)"
         return makeStream(operation: operation) { continuation in
             var query = EngineQuery()
             query.add("stream", stream)
+            if oneShot && !stream { query.add("one-shot", true) }
             let request = EngineRequest(method: .GET, path: Self.containerPath(id, "/stats"), query: query)
             let response = try await self.execute(request, operation: operation, headTimeout: self.requestTimeout)
             try await self.expectSuccess(response, operation: operation, notFound: "container \(id)")

@@ -22,12 +22,23 @@ public final class DockerEngine: Sendable {
     private let tlsConfiguration: Result<TLSConfiguration?, EngineError>
     private let negotiation = APIVersionCache()
 
+    /// How many connections the shared client may hold open to one engine at once. Each followed stats or log
+    /// stream holds one for as long as it is read, and `stats --once` / `sites` ask every site at the same time,
+    /// so this must exceed the number of sites a host carries (about 500 at 64 MiB on a 32 GiB host); requests
+    /// beyond it wait for a connection and fail after the connect timeout.
+    public static let maximumConnectionsPerEngine = 1024
+
     /// An HTTP client set up for Docker daemons, shared by every engine that is given none: it connects within
     /// 5 seconds or fails, tries each connection once (so a refused port fails at once), never follows redirects,
-    /// and has no idle read timeout (a build or push can be silent for minutes). It lives as long as the process.
+    /// has no idle read timeout (a build or push can be silent for minutes), and may open up to
+    /// `maximumConnectionsPerEngine` connections to each engine. It lives as long as the process.
     public static let sharedHTTPClient: HTTPClient = {
+        // Every connection is a file descriptor: make room for them under a low default limit (1024).
+        OpenFileLimit.raise(toAtLeast: maximumConnectionsPerEngine * 2)
         var configuration = HTTPClient.Configuration()
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: nil)
+        configuration.connectionPool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnectionsPerEngine)
         configuration.redirectConfiguration = .disallow
         configuration.httpVersion = .http1Only
         configuration.connectionPool.retryConnectionEstablishment = false

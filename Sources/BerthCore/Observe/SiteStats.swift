@@ -54,19 +54,43 @@ public struct SiteStatsSample: Sendable, Equatable, Encodable {
 }
 
 /// Reads the resource use of many sites at once.
+///
+/// Following, it follows the sites rather than their containers, as `SiteLogReader` does: given the selection the
+/// sites came from, the hosts are surveyed every `surveyInterval`; a site's new container after a publish or
+/// rollback is read in place of the old one, under the same site, and a site that starts running since (of the
+/// selection) joins. A site stopped or removed for good (see `FollowedSites`) ends its own stream.
 public struct SiteStatsReader: Sendable {
     public typealias OpenStats = @Sendable (_ site: LocatedSite, _ stream: Bool)
         -> AsyncThrowingStream<ContainerStats, any Error>
 
+    public static let defaultSurveyInterval = Duration.seconds(1)
+
     public var sites: [LocatedSite]
+    let survey: SiteStreamSurvey?
     let openStats: OpenStats
 
-    public init(sites: [LocatedSite]) {
-        self.init(sites: sites) { site, stream in site.engine.stats(site.container.id, stream: stream) }
+    /// With `selection` (the one `sites` were located by), `follow` keeps looking at the hosts for the sites'
+    /// new containers and for sites that start running.
+    public init(sites: [LocatedSite], selection: SiteSelection? = nil,
+                surveyInterval: Duration = defaultSurveyInterval) {
+        var survey: SiteStreamSurvey?
+        if let selection {
+            let engines = selection.hosts.map { ($0, DockerEngine(endpoint: $0.endpoint)) }
+            let identities = !selection.siteNames.isEmpty && selection.user == nil ? Set(sites.map(\.identity)) : nil
+            survey = SiteStreamSurvey(interval: surveyInterval) {
+                var survey = await selection.survey(engines: engines, identities: identities)
+                // A stopped container has no resource use to follow: for stats it is as good as gone.
+                survey.sites = survey.sites.filter(\.container.isRunning)
+                return survey
+            }
+        }
+        self.init(sites: sites, survey: survey) { site, stream in site.engine.stats(site.container.id, stream: stream) }
     }
 
-    init(sites: [LocatedSite], openStats: @escaping OpenStats) {
+    /// `openStats` stands in for the daemon, and `survey` for the hosts, in tests.
+    init(sites: [LocatedSite], survey: SiteStreamSurvey? = nil, openStats: @escaping OpenStats) {
         self.sites = sites
+        self.survey = survey
         self.openStats = openStats
     }
 
@@ -95,21 +119,59 @@ public struct SiteStatsReader: Sendable {
     }
 
     /// Follows every site's stats stream concurrently (the daemon sends a sample a second) and hands each sample,
-    /// and each stream's end, to `handle` on the calling task as it arrives. Returns once every stream has ended,
-    /// or when the calling task is cancelled.
+    /// and each site's end or failure, to `handle` on the calling task as it arrives. Returns once every site has
+    /// ended, or when the calling task is cancelled.
     public func follow(_ handle: (SiteStreamEvent<SiteStatsSample>) throws -> Void) async throws {
         let openStats = self.openStats
-        try await SiteStreams.follow(sites, tick: nil, open: { openStats($0, true) }) { input in
-            guard case .event(let index, let event) = input else { return }
-            switch event {
-            case .value(let stats):
-                let site = sites[index]
+        let clock = ContinuousClock()
+        var followed = FollowedSites(reading: sites)
+        /// The site each open stream reads, by the number `SiteStreams` gives it.
+        var readings: [Int: LocatedSite] = [:]
+        /// The container read for each site: a replaced container's stream, while it lasts, is not the site's.
+        var current: [SiteKey: String] = [:]
+        var nextStream = 0
+        func opening(_ site: LocatedSite) -> SiteStreamOpening<ContainerStats> {
+            readings[nextStream] = site
+            current[site.key] = site.container.id
+            nextStream += 1
+            return SiteStreamOpening(site: site) { openStats(site, true) }
+        }
+        let first = sites.map(opening)
+        let surveying = survey != nil
+
+        try await SiteStreams.follow(first, tick: nil, survey: survey) { input in
+            var demand = SiteStreamDemand<ContainerStats>()
+            switch input {
+            case .event(let stream, .value(let stats)):
+                guard let site = readings[stream], current[site.key] == site.container.id else { break }
                 try handle(.value(SiteStatsSample(identity: site.identity, host: site.hostName, stats: stats)))
-            case .ended(let site):
-                try handle(.ended(site))
-            case .failed(let site, let error):
-                try handle(.failed(site, error))
+            case .event(let stream, .ended(let site)):
+                readings[stream] = nil
+                if surveying {
+                    followed.streamEnded(site, lastTime: nil, now: clock.now)
+                } else {
+                    try handle(.ended(site))
+                }
+            case .event(let stream, .failed(let site, let error)):
+                readings[stream] = nil
+                if surveying {
+                    followed.streamEnded(site, failure: error, lastTime: nil, now: clock.now)
+                } else {
+                    try handle(.failed(site, error))
+                }
+            case .surveyed(let survey):
+                let (open, ended, failed) = followed.surveyed(survey)
+                for (site, _) in ended where current[site.key] == site.container.id {
+                    current[site.key] = nil
+                    try handle(.ended(site))
+                }
+                for (site, error, _) in failed { try handle(.failed(site, error)) }
+                demand.open = open.map { opening($0.site) }
+            case .tick:
+                break
             }
+            demand.waiting = followed.isWaiting
+            return demand
         }
     }
 }

@@ -8,9 +8,11 @@ public struct SiteConfig: Sendable, Equatable {
     public var spa: Bool = false
     /// The page served for a missing path, relative to the site root (default: `404.html` when present).
     public var errorPage: SiteFilePath?
+    /// The path the serve check asks for (default `/`): a page that exists when the site has no `index.html`.
+    public var checkPath: String?
 
     public static let fileName = "berth.yml"
-    static let keys = ["server", "memory", "port", "spa", "error_page"]
+    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path"]
 
     public init(server: ServerKind? = nil, memory: MemoryLimit? = nil, port: Int? = nil, spa: Bool = false,
                 errorPage: SiteFilePath? = nil) {
@@ -56,5 +58,23 @@ public struct SiteConfig: Sendable, Equatable {
                 throw refuse("error_page", text, line, "\(error.reason); it names a file inside the site, such as 404.html")
             }
         }
+        if let (text, line) = try mapping.string("check_path") {
+            guard Self.isValidCheckPath(text) else {
+                throw refuse("check_path", text, line, "it must be a path such as /health.html: it starts with / "
+                    + "and holds only letters, digits and - . _ ~ / (at most 200)")
+            }
+            checkPath = text
+        }
+    }
+
+    /// A path the check may put in its URL as it is: `/`, then unreserved URL characters and `/` only (no query,
+    /// no escapes, no `..` segment), so it never needs quoting.
+    public static func isValidCheckPath(_ path: String) -> Bool {
+        guard path.hasPrefix("/"), path.utf8.count <= 200 else { return false }
+        let allowed = path.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                || ("0"..."9").contains(scalar) || "-._~/".unicodeScalars.contains(scalar))
+        }
+        return allowed && !path.split(separator: "/").contains { $0 == ".." || $0 == "." }
     }
 }

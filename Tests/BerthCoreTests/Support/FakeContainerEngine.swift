@@ -270,7 +270,7 @@ actor FakeContainerEngine: ContainerEngine {
         return containers[try resolve(id)]?.logs ?? []
     }
 
-    nonisolated func stats(_ id: String, stream: Bool) -> AsyncThrowingStream<ContainerStats, Error> {
+    nonisolated func stats(_ id: String, stream: Bool, oneShot: Bool) -> AsyncThrowingStream<ContainerStats, Error> {
         AsyncThrowingStream { $0.finish() }
     }
 
@@ -450,8 +450,11 @@ struct FakeConnectionRefused: Error, CustomStringConvertible {
 /// The check's GET, answered by the fake engine's servers.
 struct FakeSiteProbe: SiteProbe {
     let engine: FakeContainerEngine
+    /// Every URL asked, when set.
+    var asked: Recorder<String>? = nil
 
     func get(_ url: String) async throws -> (code: Int, reason: String) {
+        asked?.add(url)
         guard let port = URLComponents(string: url)?.port else { throw FakeConnectionRefused(port: 0) }
         return try await engine.answer(port: port)
     }
