@@ -6,8 +6,8 @@ import Glibc
 
 /// The process's one owner of SIGINT and SIGTERM. Whatever wants a signal (a shell waiting at its prompt, a shell
 /// running a command, `logs -f` inside that command) adds a handler; a signal goes to the newest handler that takes
-/// it, which may pass it on to the one below. With no handler left, the signal does what it does by default: it
-/// ends the process.
+/// it, which may pass it on to the one below. With no handler left, the signal ends the process with status
+/// 128 + the signal's number, as its default action would be reported.
 ///
 /// One owner, because the shell runs commands that want the same signals: before it, each installed its own
 /// dispatch source and put back the default action when done, so that Ctrl-C at the prompt after `logs -f` ended
@@ -80,7 +80,8 @@ final class SignalRouter: Sendable {
         for handler in handlers {
             if case .handled = handler(number) { return }
         }
-        signal(number, SIG_DFL)
-        raise(number)
+        // Ends the process as a shell reports a death by this signal (130 for SIGINT). Not `raise`: the dispatch
+        // sources that see signals keep them blocked in every thread, so a raised signal would only stay pending.
+        _exit(128 + number)
     }
 }
