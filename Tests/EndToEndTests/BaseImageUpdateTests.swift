@@ -7,7 +7,7 @@ import Testing
 @Suite("Base image updates on the real Docker Engine", .serialized)
 struct BaseImageUpdateTests {
     @Test("a changed base under the same tag: publish without --pull is up to date, --pull rebuilds, sites tells",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(10)))
     func pullRebuildsOnANewBase() async throws {
         var cleanUp: [String] = []
         let engine = DockerEngine(endpoint: .defaultLocal)

@@ -21,7 +21,10 @@ struct OperatePromisesTests {
             try await OperateTests.keepVersion("unanswering", of: site, templates: try fixture.unansweringTemplates(),
                                                fixture)
             let name = SiteIdentity(user: fixture.user, site: "hello").containerName
-            try await fixture.engine.removeContainer(name, force: true)
+            // The old container is moved aside, not removed, until the new one exists: its port binding keeps the
+            // port from other tests' publishes meanwhile.
+            let old = try #require(try await fixture.engine.inspectContainer(name))
+            try await fixture.engine.renameContainer(old.id, to: name + "-swapped")
             let image = "\(fixture.user)/hello:unanswering"
             let labels = try #require(try await fixture.engine.inspectImage(image)).labels
             let spec = SiteContainerSpec.make(
@@ -29,6 +32,7 @@ struct OperatePromisesTests {
                 host: DockerHost(name: "local", endpoint: .defaultLocal), hostPort: port, labels: labels,
                 network: SiteNetwork.name)
             let id = try await fixture.engine.createContainer(name: name, config: spec)
+            try await fixture.engine.removeContainer(old.id, force: true)
 
             let started = try fixture.cli().run(["start", "hello", "--user", fixture.user, "--check-timeout", "5"])
             #expect(started.status == 1, "\(started)")

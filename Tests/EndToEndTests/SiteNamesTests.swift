@@ -28,7 +28,7 @@ struct SiteNamesTests {
     }
 
     @Test("a legacy-named site is listed, stopped, started, logged, republished (renamed) and rolled back",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(10)))
     func legacySite() async throws {
         try await PublishFixture.run { fixture in
             let identity = SiteIdentity(user: fixture.user, site: "hello")
@@ -71,7 +71,7 @@ struct SiteNamesTests {
     }
 
     @Test("user-x/y and user/x-y, whose old names were one, are two sites; a legacy container blocks no other",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(10)))
     func formerlyClashingNames() async throws {
         try await PublishFixture.run { fixture in
             let dashed = SiteIdentity(user: fixture.user + "-x", site: "y")
