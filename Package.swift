@@ -24,10 +24,12 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        .target(name: "DockerIgnore"),
         .target(
             name: "BerthCore",
             dependencies: [
                 "CArchive",
+                "DockerIgnore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -50,9 +52,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BerthCoreTests",
-            dependencies: ["BerthCore", "CArchive"],
+            dependencies: ["BerthCore", "CArchive", "DockerIgnore"],
             resources: [.copy("Golden")]
         ),
+        .testTarget(name: "DockerIgnoreTests", dependencies: ["DockerIgnore"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
