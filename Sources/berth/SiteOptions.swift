@@ -22,6 +22,8 @@ struct ImageOptions: ParsableArguments {
 
     @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
     var dereference = false
+
+    @OptionGroup var templates: TemplateOptions
 }
 
 /// A site directory and how its image is made, for the commands that turn one into a build context.
@@ -43,7 +45,7 @@ struct SiteOptions: ParsableArguments {
         let identity = try site.identity(name: image.name,
                                          user: image.user ?? SiteIdentity.defaultUser(environment: environment))
         let server = self.server ?? site.config.server ?? .nginx
-        let templates = try TemplateSet.locate(environment: environment)
+        let templates = try image.templates.locate(environment: environment)
         let baseImage = server.baseImage(override: baseImage, environment: environment)
         let context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
