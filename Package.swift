@@ -19,9 +19,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
+        // Headers only: BerthCore links libarchive itself (statically on Linux, see below).
         .systemLibrary(
             name: "CArchive",
-            pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
         .target(name: "DockerIgnore"),
@@ -40,6 +40,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            // berth is one file that runs on any Linux: libarchive (from libarchive-dev's libarchive.a) is linked
+            // into it, as is the Swift runtime when built with --static-swift-stdlib (scripts/release).
+            linkerSettings: [
+                .linkedLibrary(":libarchive.a", .when(platforms: [.linux])),
+                .linkedLibrary("archive", .when(platforms: [.macOS])),
             ]
         ),
         .executableTarget(
