@@ -24,11 +24,6 @@ let package = Package(
             name: "CArchive",
             providers: [.apt(["libarchive-dev"])]
         ),
-        .systemLibrary(
-            name: "CEditLine",
-            pkgConfig: "libedit",
-            providers: [.apt(["libedit-dev"])]
-        ),
         .target(name: "DockerIgnore"),
         .target(
             name: "BerthCore",
@@ -57,7 +52,6 @@ let package = Package(
             name: "berth",
             dependencies: [
                 "BerthCore",
-                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

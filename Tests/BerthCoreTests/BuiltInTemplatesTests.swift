@@ -36,8 +36,8 @@ struct BuiltInTemplatesTests {
 
     @Test("the built-in set renders what the directory renders, for every server", arguments: ServerKind.allCases)
     func rendersLikeTheDirectory(_ server: ServerKind) throws {
-        let values = TemplateValues(baseImage: "base:1", port: 8080, user: server.runAsUser, spa: true,
-                                    errorPage: "404.html",
+        let values = TemplateValues(baseImage: try ImageReference(parsing: "base:1"), port: 8080,
+                                    user: server.runAsUser, spa: true, errorPage: try SiteFilePath(parsing: "404.html"),
                                     imageLabels: SiteIdentity(user: "ann", site: "blog").imageLabels(server: server))
         let builtIn = try TemplateSet.builtIn.render(server: server, values: values)
         let fromDirectory = try TemplateSet(directory: Self.templatesDirectory).render(server: server, values: values)

@@ -23,7 +23,8 @@ struct StarterFilesTests {
         #expect(config.server == .nginx)
         #expect(config.memory == MemoryLimit.defaultLimit)
         #expect(config.spa == false)
-        #expect(config.errorPage == "404.html")
+        #expect(config.errorPage?.text == "404.html")
+        #expect(config.checkPath == "/")
     }
 
     @Test(".dockerignore is valid and keeps the workflow and editor files out, the site in")

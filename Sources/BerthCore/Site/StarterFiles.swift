@@ -81,6 +81,10 @@ extension StarterFiles {
         # site has one.
         # error_page: 404.html
 
+        # The path berth asks for, expecting 200, to check that a new version serves before it switches to it. The
+        # default, /, needs an index.html; a site without one names a page it has, such as /health.html.
+        # check_path: /
+
         """
 
     static let dockerignore = """
