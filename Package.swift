@@ -19,20 +19,17 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
+        // Headers only: BerthCore links libarchive itself (statically on Linux, see below).
         .systemLibrary(
             name: "CArchive",
-            pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
-        .systemLibrary(
-            name: "CEditLine",
-            pkgConfig: "libedit",
-            providers: [.apt(["libedit-dev"])]
-        ),
+        .target(name: "DockerIgnore"),
         .target(
             name: "BerthCore",
             dependencies: [
                 "CArchive",
+                "DockerIgnore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -43,22 +40,28 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            // berth is one file that runs on any Linux: libarchive (from libarchive-dev's libarchive.a) is linked
+            // into it, as is the Swift runtime when built with --static-swift-stdlib (scripts/release).
+            linkerSettings: [
+                .linkedLibrary(":libarchive.a", .when(platforms: [.linux])),
+                .linkedLibrary("archive", .when(platforms: [.macOS])),
             ]
         ),
         .executableTarget(
             name: "berth",
             dependencies: [
                 "BerthCore",
-                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "BerthCoreTests",
-            dependencies: ["BerthCore", "CArchive"],
+            dependencies: ["BerthCore", "CArchive", "DockerIgnore"],
             resources: [.copy("Golden")]
         ),
+        .testTarget(name: "DockerIgnoreTests", dependencies: ["DockerIgnore"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

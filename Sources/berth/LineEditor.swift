@@ -1,4 +1,3 @@
-import CEditLine
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -6,14 +5,17 @@ import Glibc
 #endif
 
 /// Reads the shell's command lines. On a terminal it is libedit's line editor (through its readline-compatible
-/// interface): cursor keys, Emacs keys, history with the Up and Down arrows, and Ctrl-C clears the line being
-/// typed. Otherwise (a script piped in) it reads plain lines.
+/// interface, loaded at run time by `EditLineLibrary`): cursor keys, Emacs keys, history with the Up and Down
+/// arrows, and Ctrl-C clears the line being typed. Otherwise (a script piped in, or no libedit on this machine) it
+/// reads plain lines.
 ///
 /// libedit is driven through its callback interface, so that berth's own loop waits for either a key or a
 /// Ctrl-C (signalled through a pipe by `interrupt()`), and libedit never handles signals itself.
 final class LineEditor: Sendable {
     let prompt: String
     let isTerminal: Bool
+    /// libedit, when reading from a terminal on a machine that has it.
+    private let editLine: EditLineLibrary?
     /// Written to by `interrupt()`, read by the loop that waits for keys.
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -21,6 +23,7 @@ final class LineEditor: Sendable {
     init(prompt: String) {
         self.prompt = prompt
         isTerminal = isatty(STDIN_FILENO) == 1
+        editLine = isTerminal ? EditLineLibrary.shared : nil
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) == 0 {
             for fd in fds {
@@ -29,9 +32,9 @@ final class LineEditor: Sendable {
             }
         }
         (wakeRead, wakeWrite) = (fds[0], fds[1])
-        if isTerminal {
-            berth_editline_leave_signals_alone()
-            using_history()
+        if let editLine {
+            editLine.leaveSignalsAlone()
+            editLine.usingHistory()
         }
     }
 
@@ -45,7 +48,8 @@ final class LineEditor: Sendable {
         // Waiting for a person must not hold one of the few threads Swift's tasks run on.
         await withCheckedContinuation { continuation in
             let thread = Thread { [self] in
-                continuation.resume(returning: isTerminal ? editLine() : Swift.readLine(strippingNewline: true))
+                let line = if let editLine { edit(with: editLine) } else { Swift.readLine(strippingNewline: true) }
+                continuation.resume(returning: line)
             }
             thread.start()
         }
@@ -57,11 +61,11 @@ final class LineEditor: Sendable {
         _ = write(wakeWrite, &byte, 1)
     }
 
-    private func editLine() -> String? {
+    private func edit(with library: EditLineLibrary) -> String? {
         drainWakePipe()
         EditedLine.reset()
-        rl_callback_handler_install(prompt, EditedLine.receive)
-        defer { rl_callback_handler_remove() }
+        library.callbackHandlerInstall(prompt, EditedLine.receive)
+        defer { library.callbackHandlerRemove() }
         while !EditedLine.isDone {
             var waits = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
                          pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
@@ -72,18 +76,18 @@ final class LineEditor: Sendable {
             if waits[1].revents != 0 {
                 drainWakePipe()
                 // Leaves libedit's line (and its idea of the screen) behind; installing again starts an empty one.
-                rl_callback_handler_remove()
+                library.callbackHandlerRemove()
                 Console.writeOutput("^C\n")
-                rl_callback_handler_install(prompt, EditedLine.receive)
+                library.callbackHandlerInstall(prompt, EditedLine.receive)
                 continue
             }
             if waits[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-                rl_callback_read_char()
+                library.callbackReadChar()
             }
         }
         let line = EditedLine.take()
         if let line, !line.allSatisfy(\.isWhitespace), line != EditedLine.previousHistoryEntry {
-            _ = add_history(line)
+            _ = library.addHistory(line)
             EditedLine.previousHistoryEntry = line
         }
         return line

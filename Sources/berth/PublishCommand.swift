@@ -75,7 +75,7 @@ struct PublishCommand: AsyncParsableCommand {
                 return (host, DockerEngine(endpoint: host.endpoint))
             }
             let job = PublishJob(inventory: inventory, hostName: hostOptions.host, builder: builder, options: options,
-                                 templates: try TemplateSet.locate(environment: environment), environment: environment)
+                                 templates: try image.templates.locate(environment: environment), environment: environment)
             let output = PublishOutput(json: json, verbose: global.verbose, several: sites.count > 1)
             if sites.count == 1, let site = sites.first {
                 do {

@@ -38,6 +38,8 @@ struct ImageOptions: ParsableArguments {
 
     @Flag(help: "Pack the content behind symlinks that point outside the site instead of refusing them.")
     var dereference = false
+
+    @OptionGroup var templates: TemplateOptions
 }
 
 /// A site directory and how its image is made, for the commands that turn one into a build context.
@@ -59,7 +61,7 @@ struct SiteOptions: ParsableArguments {
         let identity = try site.identity(name: image.name?.value,
                                          user: try UserChoice.owner(image.user, environment: environment))
         let server = self.server ?? site.config.server ?? .nginx
-        let templates = try TemplateSet.locate(environment: environment)
+        let templates = try image.templates.locate(environment: environment)
         let baseImage = try server.baseImage(override: baseImage, environment: environment)
         let context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BerthCore
+import DockerIgnore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import DockerIgnore
 
 /// A site directory as berth sees it: its files, its `.dockerignore` and its optional `berth.yml`.
 public struct Site: Sendable {

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DockerIgnore
 
 /// One thing to ship from a site: a directory, a regular file or a symlink, named by its path inside the site.
 public struct SiteEntry: Sendable, Equatable {

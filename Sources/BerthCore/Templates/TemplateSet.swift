@@ -64,7 +64,7 @@ public enum BuildContextLayout {
 }
 
 public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
-    case directoryNotFound(searched: [String])
+    case directoryNotFound(path: String, origin: String)
     case noTemplates(server: String, directory: String)
     case unreadable(file: String, reason: String)
     case invalid(file: String, reason: String)
@@ -74,9 +74,10 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .directoryNotFound(let searched):
-            return "cannot find berth's templates; looked in \(searched.joined(separator: ", ")). "
-                + "Set BERTH_TEMPLATES to the templates directory"
+        case .directoryNotFound(let path, let origin):
+            return "the templates directory '\(path)' (from \(origin)) has no SERVER/Dockerfile.mustache; "
+                + "name a directory laid out like berth's templates/ (berth init --templates writes one), "
+                + "or leave \(origin) out to use the templates built into berth"
         case .noTemplates(let server, let directory):
             return "no Dockerfile.mustache for server '\(server)' in \(directory)"
         case .unreadable(let file, let reason):
@@ -98,43 +99,54 @@ extension TemplateValues {
     static let knownNames = ["baseImage", "errorPage", "port", "siteDirectory", "siteRoot", "spa", "user"]
 }
 
-/// The Mustache templates for every server, loaded from a `templates/` directory:
-/// `templates/SERVER/Dockerfile.mustache`, each other `NAME.mustache` there renders to a context file `NAME`,
-/// and `_NAME.mustache` files are partials only.
+/// The Mustache templates for every server, built into berth or read from a directory laid out the same way:
+/// `SERVER/Dockerfile.mustache`, each other `NAME.mustache` there renders to a context file `NAME`, and
+/// `_NAME.mustache` files are partials only.
 public struct TemplateSet: Sendable {
+    /// The templates' directory, as messages name it; `<built in>` for the templates compiled into berth.
     public let directory: String
+    /// The texts by path below the directory (`nginx/Dockerfile.mustache`) when built in; nil to read `directory`.
+    private let embeddedFiles: [String: String]?
 
     public init(directory: String) {
         self.directory = directory
+        self.embeddedFiles = nil
     }
+
+    private init(builtIn files: [String: String]) {
+        self.directory = "<built in>"
+        self.embeddedFiles = files
+    }
+
+    /// The templates compiled into berth from the repository's `templates/` (see `scripts/embed-templates`).
+    public static let builtIn = TemplateSet(builtIn: BuiltInTemplates.files)
 
     static let plainTextPragma = "{{%CONTENT_TYPE: TEXT}}"
 
-    /// `BERTH_TEMPLATES`, else `templates/` beside or above the executable (a source checkout), else the
-    /// installed share directory.
-    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment)
+    /// `override` (`--templates`), else `BERTH_TEMPLATES`, else the built-in templates. A directory given either way
+    /// must hold at least one `SERVER/Dockerfile.mustache`.
+    public static func locate(override: String? = nil,
+                              environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(TemplateError) -> TemplateSet
     {
-        var candidates: [String] = []
-        if let fromEnvironment = environment["BERTH_TEMPLATES"], !fromEnvironment.isEmpty {
-            candidates.append(fromEnvironment)
+        let chosen: (path: String, origin: String)
+        if let override, !override.isEmpty {
+            chosen = (override, "--templates")
+        } else if let fromEnvironment = environment["BERTH_TEMPLATES"], !fromEnvironment.isEmpty {
+            chosen = (fromEnvironment, "BERTH_TEMPLATES")
         } else {
-            var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-                .deletingLastPathComponent()
-            for _ in 0..<6 {
-                candidates.append(directory.appendingPathComponent("templates").path)
-                candidates.append(directory.appendingPathComponent("share/berth/templates").path)
-                directory.deleteLastPathComponent()
-            }
-            candidates.append(FileManager.default.currentDirectoryPath + "/templates")
-            candidates.append("/usr/local/share/berth/templates")
+            return builtIn
         }
-        for candidate in candidates
-        where FileManager.default.fileExists(atPath: candidate + "/nginx/Dockerfile.mustache") {
-            return TemplateSet(directory: candidate)
+        let hasAServer = ServerKind.allCases.contains { server in
+            FileManager.default.fileExists(atPath: "\(chosen.path)/\(server.rawValue)/Dockerfile.mustache")
         }
-        throw TemplateError.directoryNotFound(searched: Array(candidates.prefix(3)) + ["…"])
+        guard hasAServer else { throw TemplateError.directoryNotFound(path: chosen.path, origin: chosen.origin) }
+        return TemplateSet(directory: chosen.path)
     }
+
+    /// The built-in templates' files by path below `templates/` (`nginx/Dockerfile.mustache`), to write them out
+    /// as a directory to start one's own from (`berth init --templates`).
+    public static var builtInFiles: [String: String] { BuiltInTemplates.files }
 
     /// Renders the Dockerfile and the server's configuration files, Dockerfile first, the rest by name.
     public func render(server: ServerKind, values: TemplateValues) throws(TemplateError) -> [ContextFile] {
@@ -172,6 +184,14 @@ public struct TemplateSet: Sendable {
     }
 
     private func loadSources(_ serverDirectory: String) throws(TemplateError) -> [String: String] {
+        if let embeddedFiles {
+            let prefix = URL(fileURLWithPath: serverDirectory).lastPathComponent + "/"
+            var sources: [String: String] = [:]
+            for (path, text) in embeddedFiles where path.hasPrefix(prefix) && path.hasSuffix(".mustache") {
+                sources[String(path.dropFirst(prefix.count).dropLast(".mustache".count))] = text
+            }
+            return sources
+        }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: serverDirectory)

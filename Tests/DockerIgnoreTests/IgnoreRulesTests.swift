@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthCore
+@testable import DockerIgnore
 
 // Most tables here are ported from moby/patternmatcher (patternmatcher_test.go, ignorefile/ignorefile_test.go);
 // the walk tables were checked against `docker build` (CLI 28.2, legacy builder).

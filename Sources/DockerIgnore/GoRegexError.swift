@@ -1,0 +1,3 @@
+struct GoRegexError: Error {
+    var message: String
+}
