@@ -3,7 +3,7 @@ import Logging
 /// Runs a new version of a site and, only once it serves, puts it in place of the previous one. Publish and
 /// rollback both replace a site's container through here.
 ///
-/// The new version first runs as `…-next` on a staging port, with restart policy "no" so that nothing ever brings
+/// The new version first runs as `…--next` on a staging port, with restart policy "no" so that nothing ever brings
 /// it back by itself, and is checked there while the previous version keeps serving. Only then does `Switchover`
 /// move the site's name and port to a container of the same image. A version that fails its check (or crashes,
 /// noticed at once) is removed and the previous one was never touched.

@@ -6,10 +6,10 @@ import Logging
 /// container and the killed run's unchecked image are removed.
 ///
 /// The states a replacement passes through, and what recovery does with each:
-/// - staging `…-next` (running, exited or never started) beside the site's container: the new version had not
+/// - staging `…--next` (running, exited or never started) beside the site's container: the new version had not
 ///   taken over. The staging container goes; the site's container is started again if it ran before (a publish
 ///   of an older berth stopped it before its check).
-/// - the previous container parked as `…-old`, with or without a new container under the site's name: the switch
+/// - the previous container parked as `…--old`, with or without a new container under the site's name: the switch
 ///   had not committed. The new container goes and the parked one gets its name back (and is started if it ran).
 /// - only a staging container: a first publish never served. It goes; the site has no container.
 ///

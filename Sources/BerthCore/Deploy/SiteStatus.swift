@@ -45,8 +45,8 @@ public struct SiteStatus: Sendable, Codable, Equatable {
     /// pulled): publishing again rebuilds it on the new one. Nil when that cannot be told (the host does not have
     /// the base image, as when the site was built on another host, or the site predates the label).
     public var baseOutdated: Bool?
-    /// Set when a publish or rollback has containers beside the site's (a staging `…-next`, the previous version
-    /// parked as `…-old`): whether it is under way or was interrupted, and what to do.
+    /// Set when a publish or rollback has containers beside the site's (a staging `…--next`, the previous version
+    /// parked as `…--old`): whether it is under way or was interrupted, and what to do.
     public var interruption: String?
 }
 
