@@ -143,21 +143,24 @@ public struct Publisher: Sendable {
         let pendingMark = madeImage.existedBefore ? [] : [identity.pendingReference(version: version)]
 
         timer.start(.build, detail: builder.map { "\(image) on \($0.host.name)" } ?? image)
-        let stream = plan.context.stream()
         // `latest` moves only once the new version serves (see `markLatest`).
         let buildOptions = BuildOptions(tags: [image] + (builder == nil ? pendingMark : []), labels: buildLabels)
         let replaced: Replacement.Outcome
         do {
-            let upload = CountedUpload(stream) { sent in
-                events(.progress(.build, EngineProgress(id: nil, status: EngineProgress.sendingContext, current: sent,
-                                                        total: summary.byteCount)))
-            }
-            for try await event in buildEngine.build(context: upload, options: buildOptions) {
-                switch event {
-                case .output(let text): events(.buildOutput(text))
-                case .progress(let progress): events(.progress(.build, progress))
-                case .built: break
+            let stream = try await BuildCacheRace.retrying(warn: { events(.warning($0)) }) { _ in
+                let stream = plan.context.stream()
+                let upload = CountedUpload(stream) { sent in
+                    events(.progress(.build, EngineProgress(id: nil, status: EngineProgress.sendingContext,
+                                                            current: sent, total: summary.byteCount)))
                 }
+                for try await event in buildEngine.build(context: upload, options: buildOptions) {
+                    switch event {
+                    case .output(let text): events(.buildOutput(text))
+                    case .progress(let progress): events(.progress(.build, progress))
+                    case .built: break
+                    }
+                }
+                return stream
             }
             // The digest labels the image; if the files changed between the two passes it would label other content.
             guard stream.summary?.digest == summary.digest else {
