@@ -11,7 +11,7 @@ import Glibc
 @Suite("Peers that are not Docker engines")
 struct EngineAnswerTests {
     @Test("a port that accepts and never answers fails within seconds, asking whether it is a Docker engine",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func silentPeer() async throws {
         let peer = try FakePeer(answer: nil)
         defer { peer.stop() }
@@ -31,7 +31,7 @@ struct EngineAnswerTests {
         #expect(error?.description.contains("127.0.0.1:\(peer.port)") == true)
     }
 
-    @Test("a server that answers garbage is not a Docker engine, and says so", .timeLimit(.minutes(1)),
+    @Test("a server that answers garbage is not a Docker engine, and says so", .timeLimit(.minutes(3)),
           arguments: ["SSH-2.0-OpenSSH_9.2p1\r\n", "garbage\r\n\r\n", "\u{16}\u{03}\u{01}\u{00}"])
     func garbage(_ answer: String) async throws {
         let peer = try FakePeer(answer: Array(answer.utf8))
@@ -43,7 +43,7 @@ struct EngineAnswerTests {
         #expect(!text.contains("invalid constant string") || text.contains("not HTTP"), "\(text)")
     }
 
-    @Test("a web server that is not Docker is not taken for one", .timeLimit(.minutes(1)))
+    @Test("a web server that is not Docker is not taken for one", .timeLimit(.minutes(3)))
     func otherHTTPServer() async throws {
         let peer = try FakePeer(answer: Array("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found".utf8))
         defer { peer.stop() }

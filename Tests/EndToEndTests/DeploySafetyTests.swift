@@ -95,7 +95,7 @@ struct DeploySafetyTests {
     }
 
     @Test("an older berth's -next left running on the site's port: start serves the site, no 'port already allocated'",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func legacyLeftover() async throws {
         try await PublishFixture.run { fixture in
             let published = try OperateTests.publish(fixture, "sites/hello")
@@ -151,7 +151,7 @@ struct DeploySafetyTests {
     }
 
     @Test("the switch from the old version to the new is short, measured, and nothing else refuses connections",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func switchGap() async throws {
         try await PublishFixture.run { fixture in
             let site = try OperateTests.site(fixture, saying: "Before")
@@ -173,7 +173,7 @@ struct DeploySafetyTests {
     }
 
     @Test("a new version whose nginx cannot start fails at once with its [emerg] line, not after --check-timeout",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func crashNoticedAtOnce() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()

@@ -10,7 +10,7 @@ import Glibc
 @Suite("Messages before building, on the real Docker Engine", .serialized)
 struct PublishMessagesTests {
     @Test("a 101 MiB file is warned about by name; --memory above the host is refused before building",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(5)))
     func memoryAndSize() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
@@ -32,7 +32,7 @@ struct PublishMessagesTests {
         }
     }
 
-    @Test("hosts and -v say where the hosts came from", .timeLimit(.minutes(1)))
+    @Test("hosts and -v say where the hosts came from", .timeLimit(.minutes(3)))
     func inventorySource() throws {
         let file = NSTemporaryDirectory() + "/berth-e2e-hosts-\(UUID().uuidString).yml"
         try "hosts:\n  local:\n    docker: unix:///var/run/docker.sock\n".write(

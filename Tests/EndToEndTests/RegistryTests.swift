@@ -7,7 +7,7 @@ import Testing
 @Suite("Registry", .serialized)
 struct RegistryTests {
     @Test("without registry credentials, publish fails before building and says how to give them",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(5)))
     func missingCredentials() async throws {
         try await PublishFixture.run { fixture in
             let emptyHome = NSTemporaryDirectory() + "/berth-e2e-home-\(UUID().uuidString)"
@@ -27,7 +27,7 @@ struct RegistryTests {
         }
     }
 
-    @Test("rm --images --registry deletes the site's copies in the registry too", .timeLimit(.minutes(2)))
+    @Test("rm --images --registry deletes the site's copies in the registry too", .timeLimit(.minutes(5)))
     func removeRegistryCopies() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
@@ -53,7 +53,7 @@ struct RegistryTests {
     }
 
     @Test("a registry that does not allow deletion: rm says so, after removing the host's copies",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(5)))
     func registryRefusesDeletion() async throws {
         let registry = try await RefusingRegistry()
         do {

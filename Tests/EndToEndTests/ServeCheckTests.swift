@@ -14,7 +14,7 @@ struct ServeCheckTests {
     }
 
     @Test("a site without index.html is warned about at once, and its check fails fast with the reason",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(5)))
     func noIndex() async throws {
         try await PublishFixture.run { fixture in
             let site = try siteWithoutIndex(fixture)
@@ -35,7 +35,7 @@ struct ServeCheckTests {
         }
     }
 
-    @Test("check_path in berth.yml is what the check asks for; a bad one is refused", .timeLimit(.minutes(2)))
+    @Test("check_path in berth.yml is what the check asks for; a bad one is refused", .timeLimit(.minutes(5)))
     func checkPath() async throws {
         try await PublishFixture.run { fixture in
             let site = try siteWithoutIndex(fixture)

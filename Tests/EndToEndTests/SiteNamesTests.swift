@@ -107,7 +107,7 @@ struct SiteNamesTests {
     }
 
     @Test("a container berth did not make under a site's or a lock's name is left alone; no message says remove it",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(5)))
     func foreignContainersUnderBerthNames() async throws {
         try await PublishFixture.run { fixture in
             let taken = SiteIdentity(user: fixture.user, site: "taken")

@@ -98,7 +98,7 @@ struct StatsTests {
         return names
     }
 
-    @Test("stats --once and sites give every one of 60 running sites its figures", .timeLimit(.minutes(3)))
+    @Test("stats --once and sites give every one of 60 running sites its figures", .timeLimit(.minutes(6)))
     func sixtySites() async throws {
         try await PublishFixture.run { fixture in
             let names = try await Self.startCheapSites(fixture, count: 60)
@@ -125,7 +125,7 @@ struct StatsTests {
     }
 
     @Test("stats follows a site across a publish, and a site that does not exist is an error",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func followsRepublish() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite("alpha")

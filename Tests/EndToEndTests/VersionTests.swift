@@ -9,7 +9,7 @@ import Glibc
 @Suite("Versions a publish keeps", .serialized)
 struct VersionTests {
     @Test("--tag reused for other content is refused, naming the tag and what it names; same content is fine",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func tagReuse() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
@@ -37,7 +37,7 @@ struct VersionTests {
         }
     }
 
-    @Test("a publish interrupted with Ctrl-C leaves no image behind", .timeLimit(.minutes(3)))
+    @Test("a publish interrupted with Ctrl-C leaves no image behind", .timeLimit(.minutes(6)))
     func interruptedPublishLeavesNoImage() async throws {
         try await PublishFixture.run { fixture in
             let (site, before) = try await publishedThenChanged(fixture)
@@ -81,7 +81,7 @@ struct VersionTests {
     }
 
     @Test("a publish interrupted while the engine builds leaves no image, not even the build's partial one",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func interruptedBuildLeavesNoImage() async throws {
         try await PublishFixture.run { fixture in
             let (site, before) = try await publishedThenChanged(fixture)
