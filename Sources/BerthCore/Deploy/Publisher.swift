@@ -61,6 +61,10 @@ public struct Publisher: Sendable {
                 + "that port controls its Docker; use TLS (a 'tls:' directory in the hosts file, or DOCKER_TLS_VERIFY)"))
         }
         try await builder?.engine.ping()
+        let edge = try host.edge.map { _ throws -> EdgeController in
+            try EdgeController(host: host, engine: engine, environment: environment, logger: logger)
+        }
+        try await edge?.requireRunning()
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)
@@ -95,12 +99,14 @@ public struct Publisher: Sendable {
         let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
         for action in recovered { events(.warning("recovered from an interrupted publish: \(action)")) }
         let existing = try await existingContainer(identity)
+        let hostnames = try await edgeHostnames(identity, options: options)
         let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
         let buildEngine = builder?.engine ?? engine
         let base = try await prepareBaseImage(plan.baseImage, on: buildEngine, pull: options.pullBaseImage,
                                               registry: registry, timer: &timer)
-        if let existing, let result = upToDate(existing, identity: identity, digest: summary.digest, base: base,
-                                               memory: memory, portRequest: portRequest, stageSeconds: timer.seconds) {
+        if let existing, existing.labels[EdgeLabel.domains] == hostnames.map(EdgeLabel.value),
+           let result = upToDate(existing, identity: identity, digest: summary.digest, base: base,
+                                 memory: memory, portRequest: portRequest, stageSeconds: timer.seconds) {
             events(.upToDate(url: result.url))
             return result
         }
@@ -117,6 +123,7 @@ public struct Publisher: Sendable {
         var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
             .merging(base.labels) { _, base in base }
         labels[BerthLabel.checkPath] = plan.checkPath
+        labels[EdgeLabel.domains] = hostnames.map(EdgeLabel.value)
         // The Dockerfile carries the labels that do not change; the build adds the digest, the base image, the
         // version and the check path.
         var buildLabels = base.labels
@@ -243,7 +250,8 @@ public struct Publisher: Sendable {
         return PublishResult(
             host: host.name, user: identity.user, site: identity.site, containerID: container.id,
             containerName: identity.containerName, image: container.config.image ?? "",
-            digest: digest, version: container.labels[BerthLabel.version] ?? "", url: host.url(port: port),
+            digest: digest, version: container.labels[BerthLabel.version] ?? "",
+            url: host.siteURL(labels: container.labels, port: port) ?? host.url(port: port),
             memoryLimit: memory.bytes, upToDate: true, stageSeconds: stageSeconds)
     }
 
@@ -283,6 +291,21 @@ public struct Publisher: Sendable {
         } catch {
             events(.warning("the new version serves, but \(repository):latest could not be moved to it: \(error)"))
         }
+    }
+
+    /// With an edge on the host: the site's names, its default one first, none of them served by another site
+    /// there. nil without an edge.
+    func edgeHostnames(_ identity: SiteIdentity, options: PublishOptions) async throws -> [EdgeHostname]? {
+        guard let settings = host.edge else { return nil }
+        var names = [try EdgeHostname.defaultName(for: identity, domain: settings.domain)]
+        for name in options.domains where !names.contains(name) { names.append(name) }
+        let table = try await EdgeController(host: host, engine: engine, environment: environment).routeTable()
+        for name in names {
+            if let owner = table.owner(of: name), owner != identity {
+                throw EdgeError.hostnameTaken(name, owner: owner, host: host.name)
+            }
+        }
+        return names
     }
 
     static func publishedPort(of container: ContainerInspect) -> Int? {
