@@ -38,6 +38,17 @@ struct EdgeTests {
             #expect(redirect.code == 308, "\(redirect)")
             #expect(redirect.location == "https://\(custom):\(EdgeFixture.httpsPort)/about?x=1", "\(redirect)")
 
+            // The site's log has the client address the edge saw (here loopback), not the address the edge's
+            // connections come from, nor one a client claims.
+            let marker = "/logged-\(UUID().uuidString.prefix(8))"
+            _ = try edge.curl(custom, path: marker, ca: ca, headers: ["X-Forwarded-For: 203.0.113.9"])
+            var logged: [String] = []
+            for try await line in fixture.engine.containerLogs(SiteIdentity(user: fixture.user, site: "hello").containerName,
+                                                               tail: 50) where line.text.contains(marker) {
+                logged.append(line.text)
+            }
+            #expect(logged.count == 1 && logged.first?.hasPrefix("127.0.0.1 ") == true, "\(logged)")
+
             // Nothing reaches the site but through the edge: its port is on loopback only.
             let container = try #require(try await fixture.engine.inspectContainer(
                 SiteIdentity(user: fixture.user, site: "hello").containerName))

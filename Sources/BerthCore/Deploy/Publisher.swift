@@ -42,9 +42,9 @@ public struct Publisher: Sendable {
         let memory = options.memory ?? site.config.memory ?? .defaultLimit
         let portRequest = options.port ?? site.config.port.map(PortRequest.fixed) ?? .auto
         let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
-        let context = try site.buildContext(templates: templates, identity: identity, server: server,
+        var context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
-        let summary = try await context.summary()
+        var summary = try await context.summary()
         if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
             events(.warning(warning))
         }
@@ -65,6 +65,12 @@ public struct Publisher: Sendable {
             try EdgeController(host: host, engine: engine, environment: environment, logger: logger)
         }
         try await edge?.requireRunning()
+        if edge != nil, let gateway = try await SiteNetwork(engine: engine).gateway() {
+            // Behind the edge the server logs the client address the edge saw (`X-Forwarded-For`).
+            context = try site.buildContext(templates: templates, identity: identity, server: server,
+                                            baseImage: baseImage, trustedProxy: gateway)
+            summary = try await context.summary()
+        }
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)

@@ -77,13 +77,14 @@ struct EdgeFixture {
     }
 
     /// `curl --resolve NAME:PORT:ADDRESS --cacert CA` of `scheme://NAME:PORT/path`: SNI and Host are the name.
-    func curl(_ name: String, path: String = "/", https: Bool = true, ca: String, port: Int? = nil) throws -> Answer {
+    func curl(_ name: String, path: String = "/", https: Bool = true, ca: String, port: Int? = nil,
+              headers: [String] = []) throws -> Answer {
         let port = port ?? (https ? Self.httpsPort : Self.httpPort)
         let marker = "\n--berth-curl--"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["-sS", "--max-time", "10", "--resolve", "\(name):\(port):\(address)", "--cacert", ca,
-                             "-w", "\(marker)%{http_code} %{redirect_url}",
+                             "-w", "\(marker)%{http_code} %{redirect_url}"] + headers.flatMap { ["-H", $0] } + [
                              "\(https ? "https" : "http")://\(name):\(port)\(path)"]
         let output = Pipe()
         process.standardOutput = output
