@@ -18,6 +18,17 @@ struct EdgeConfigTests {
         #expect(name.name == "blog--ann.sites.example.com")
     }
 
+    @Test("berth.yml's domains: a list or one name, each validated with its line")
+    func siteDomains() throws {
+        #expect(try SiteConfig(yaml: "domains:\n  - www.Ann.dev\n  - ann.dev\n").domains.map(\.name) == ["www.ann.dev", "ann.dev"])
+        #expect(try SiteConfig(yaml: "domains: blog.ann.dev\n").domains.map(\.name) == ["blog.ann.dev"])
+        #expect {
+            _ = try SiteConfig(yaml: "memory: 64m\ndomains:\n  - ok.ann.dev\n  - '*.ann.dev'\n")
+        } throws: { error in
+            (error as? ConfigFileError)?.line == 4 && "\(error)".contains("wildcards")
+        }
+    }
+
     static func inventory(_ edge: String) throws -> Inventory {
         try Inventory.parse("hosts:\n  web:\n    docker: unix:///var/run/docker.sock\n    edge:\n" + edge, file: "/etc/hosts.yml")
     }

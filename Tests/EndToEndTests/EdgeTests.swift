@@ -179,7 +179,10 @@ struct EdgeTests {
             let edge = try EdgeFixture(fixture)
             try edge.up()
             let site = try Self.site(fixture, saying: "Routed again")
-            #expect(try Self.publish(edge, site, ["--domain", "again.\(fixture.user).example.test"]).status == 0)
+            // Its second name from berth.yml this time.
+            try "domains:\n  - Again.\(fixture.user).example.test\n".write(toFile: site + "/berth.yml", atomically: true,
+                                                                        encoding: .utf8)
+            #expect(try Self.publish(edge, site).status == 0)
             try await fixture.engine.removeContainer("berth-edge", force: true)
 
             try OperateTests.write("Not published", to: site)

@@ -65,6 +65,10 @@ public struct Publisher: Sendable {
             try EdgeController(host: host, engine: engine, environment: environment, logger: logger)
         }
         try await edge?.requireRunning()
+        if edge != nil, options.port != nil || site.config.port != nil {
+            events(.warning("\(host.name) has an edge: the site is reached through it by name, and berth picks its "
+                + "two loopback ports itself; --port (or port: in berth.yml) is not used"))
+        }
         if edge != nil, let gateway = try await SiteNetwork(engine: engine).gateway() {
             // Behind the edge the server logs the client address the edge saw (`X-Forwarded-For`).
             context = try site.buildContext(templates: templates, identity: identity, server: server,
@@ -79,7 +83,8 @@ public struct Publisher: Sendable {
         }) {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
                                    memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
-                                   context: context, summary: summary, baseImage: baseImage.description)
+                                   context: context, summary: summary, baseImage: baseImage.description,
+                                   siteDomains: site.config.domains)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -96,6 +101,8 @@ public struct Publisher: Sendable {
         var context: BuildContext
         var summary: ContextSummary
         var baseImage: String
+        /// berth.yml's `domains`.
+        var siteDomains: [EdgeHostname] = []
     }
 
     private func publishLocked(_ plan: PublishPlan, timer: inout StageTimer) async throws -> PublishResult {
@@ -105,7 +112,7 @@ public struct Publisher: Sendable {
         let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
         for action in recovered { events(.warning("recovered from an interrupted publish: \(action)")) }
         let existing = try await existingContainer(identity)
-        let hostnames = try await edgeHostnames(identity, options: options)
+        let hostnames = try await edgeHostnames(identity, options: options, siteDomains: plan.siteDomains)
         let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
         let buildEngine = builder?.engine ?? engine
         let base = try await prepareBaseImage(plan.baseImage, on: buildEngine, pull: options.pullBaseImage,
@@ -301,10 +308,12 @@ public struct Publisher: Sendable {
 
     /// With an edge on the host: the site's names, its default one first, none of them served by another site
     /// there. nil without an edge.
-    func edgeHostnames(_ identity: SiteIdentity, options: PublishOptions) async throws -> [EdgeHostname]? {
+    func edgeHostnames(_ identity: SiteIdentity, options: PublishOptions, siteDomains: [EdgeHostname]) async throws
+        -> [EdgeHostname]?
+    {
         guard let settings = host.edge else { return nil }
         var names = [try EdgeHostname.defaultName(for: identity, domain: settings.domain)]
-        for name in options.domains where !names.contains(name) { names.append(name) }
+        for name in options.domains + siteDomains where !names.contains(name) { names.append(name) }
         let table = try await EdgeController(host: host, engine: engine, environment: environment).routeTable()
         for name in names {
             if let owner = table.owner(of: name), owner != identity {
