@@ -276,6 +276,12 @@ struct EdgeTests {
             let name = "hello--\(fixture.user).\(domain)"
             let answer = try edge.curl(name, ca: ca)
             #expect(answer.code == 200 && answer.body == "<h1>On web2</h1>", "\(answer)")
+            // start checks through the edge: the site's port is web2's loopback, out of berth's reach.
+            #expect(try edge.berth(["stop", "hello", "--user", fixture.user]).status == 0)
+            #expect(try edge.curl(name, ca: ca).code == 503)
+            let started = try edge.berth(["start", "hello", "--user", fixture.user])
+            #expect(started.status == 0, "\(started)")
+            #expect(try edge.curl(name, ca: ca).code == 200)
         }
     }
 }

@@ -86,7 +86,17 @@ public struct SiteControl: Sendable {
                                                 url: ServeCheck.url(url, path: checkPath), timeout: checkTimeout,
                                                 restartsBefore: restartsBefore)
             do {
-                try await check.run()
+                if let settings = host.edge, let name = EdgeLabel.hostnames(container.summary.labels ?? [:])?.first {
+                    // Behind an edge the port is the host's loopback: the check goes through the edge, once it
+                    // routes the site again.
+                    try await EdgeController(host: host, engine: engine, environment: [:]).apply()
+                    try await EdgeProbe(address: host.address, port: settings.httpsPort)
+                        .waitFor200(name, path: checkPath ?? "/", timeout: checkTimeout) {
+                            try await check.stillWorthWaiting()
+                        }
+                } else {
+                    try await check.run()
+                }
             } catch {
                 throw SiteOperationError.notServing(
                     container.identity, host: host.name, url: url, reason: ServeCheck.reason(for: error),

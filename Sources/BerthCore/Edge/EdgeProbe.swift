@@ -56,6 +56,28 @@ public struct EdgeProbe: Sendable {
         return code
     }
 
+    /// Asks until the edge answers 200 for `hostname` (within `timeout`), or throws with the last thing seen.
+    /// `stillWorthWaiting` is called between attempts; throwing ends the wait at once.
+    public func waitFor200(_ hostname: EdgeHostname, path: String = "/", timeout: Duration,
+                           stillWorthWaiting: () async throws -> Void) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var last = "no answer"
+        while clock.now < deadline {
+            do {
+                let code = try await get(hostname, path: path)
+                if code == 200 { return }
+                last = "it answered \(code)"
+            } catch {
+                last = "\(error)"
+            }
+            try await stillWorthWaiting()
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failure(description: "https://\(hostname)\(port == 443 ? "" : ":\(port)")/ through the edge gave no 200 "
+            + "within \(timeout.components.seconds) s; last: \(last)")
+    }
+
     /// Collects the answer's first line.
     final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer

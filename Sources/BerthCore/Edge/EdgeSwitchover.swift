@@ -83,25 +83,12 @@ struct EdgeSwitchover {
     /// Asks the edge for the site's page until it answers 200 (the previous version is stopped by then, so
     /// only the new one can).
     func prove(_ id: String) async throws {
-        let edgeProbe = EdgeProbe(address: host.address, port: edge.settings.httpsPort)
-        let clock = ContinuousClock()
-        let deadline = clock.now + checkTimeout
-        var last = "no answer"
-        while clock.now < deadline {
-            do {
-                let code = try await edgeProbe.get(hostname, path: checkPath ?? "/")
-                if code == 200 { return }
-                last = "it answered \(code)"
-            } catch {
-                last = "\(error)"
+        try await EdgeProbe(address: host.address, port: edge.settings.httpsPort)
+            .waitFor200(hostname, path: checkPath ?? "/", timeout: checkTimeout) {
+                guard try await engine.inspectContainer(id)?.state.running == true else {
+                    throw ServeCheck.Failure(reason: "the new container stopped")
+                }
             }
-            guard try await engine.inspectContainer(id)?.state.running == true else {
-                throw ServeCheck.Failure(reason: "the new container stopped")
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ServeCheck.Failure(reason: "https://\(hostname)/ through the edge gave no 200 within "
-            + "\(checkTimeout.components.seconds) s; last: \(last)")
     }
 
     private func putBack(_ newContainer: String?, wasRunning: Bool, stopped: Bool, failure: any Error,
