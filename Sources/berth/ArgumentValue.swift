@@ -51,3 +51,13 @@ extension LogSince: ArgumentValue {
         try self.init(parsing: text)
     }
 }
+
+extension EdgeHostname: ArgumentValue {
+    public init?(argument: String) {
+        try? self.init(parsing: argument)
+    }
+
+    init(checkingArgument text: String) throws {
+        try self.init(parsing: text)
+    }
+}

@@ -10,6 +10,7 @@ struct Berth: AsyncParsableCommand {
         subcommands: [
             PublishCommand.self, SitesCommand.self, StopCommand.self, StartCommand.self, RemoveCommand.self,
             VersionsCommand.self, RollbackCommand.self, LogsCommand.self, StatsCommand.self, HostsCommand.self,
+            EdgeCommand.self,
             RenderCommand.self, PackCommand.self, ShellCommand.self,
             InitCommand.self,
         ]

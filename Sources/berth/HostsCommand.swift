@@ -46,13 +46,14 @@ struct HostsCommand: AsyncParsableCommand {
     }
 
     static func table(_ statuses: [HostStatus]) -> String {
-        var rows = [["HOST", "ENDPOINT", "STATE", "ENGINE", "CPUS", "MEMORY", "SITES"]]
+        var rows = [["HOST", "ENDPOINT", "STATE", "ENGINE", "CPUS", "MEMORY", "SITES", "EDGE"]]
         for status in statuses {
             rows.append([
                 status.name, status.tls ? status.endpoint + " (TLS)" : status.endpoint, status.reachable ? "up" : "unreachable",
                 status.engineVersion ?? "-", status.cpus.map(String.init) ?? "-",
                 status.memoryBytes.map { MemoryLimit(bytes: $0).readable } ?? "-",
                 status.sites.map(String.init) ?? "-",
+                status.edge.map { "\($0.state) \($0.domain) \($0.tls) \($0.routes) routes" } ?? "-",
             ])
         }
         var text = TextTable.render(rows)

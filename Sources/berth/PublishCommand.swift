@@ -36,6 +36,12 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "Host port: auto or a number (default: berth.yml's port, else auto).", transform: PortRequest.parse)
     var port: PortRequest?
 
+    @Option(name: .customLong("domain"),
+            help: ArgumentHelp("A name the host's edge serves the site under, besides SITE--USER.DOMAIN (repeatable).",
+                               valueName: "name"),
+            transform: EdgeHostname.parse)
+    var domains: [EdgeHostname] = []
+
     @Option(help: "Push to this registry, e.g. registry.example.com:5000 (default: $BERTH_REGISTRY, else the inventory's).")
     var registry: String?
 
@@ -122,6 +128,7 @@ struct PublishCommand: AsyncParsableCommand {
         options.lockWait = lock.duration
         options.keepVersions = keep.value
         options.pullBaseImage = pull
+        options.domains = domains
         return options
     }
 

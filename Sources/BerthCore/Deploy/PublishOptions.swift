@@ -42,6 +42,8 @@ public struct PublishOptions: Sendable {
     public var keepVersions: Int
     /// `--pull`: pull the base image before building, so that a patched one is built on.
     public var pullBaseImage = false
+    /// `--domain`: names the host's edge serves the site under, besides its default one.
+    public var domains: [EdgeHostname] = []
 
     public init(siteName: String? = nil, user: String, server: ServerKind? = nil, baseImage: ImageReference? = nil,
                 memory: MemoryLimit? = nil, port: PortRequest? = nil, registry: String? = nil, tag: String? = nil,

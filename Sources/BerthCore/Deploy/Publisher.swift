@@ -42,9 +42,9 @@ public struct Publisher: Sendable {
         let memory = options.memory ?? site.config.memory ?? .defaultLimit
         let portRequest = options.port ?? site.config.port.map(PortRequest.fixed) ?? .auto
         let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
-        let context = try site.buildContext(templates: templates, identity: identity, server: server,
+        var context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
-        let summary = try await context.summary()
+        var summary = try await context.summary()
         if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
             events(.warning(warning))
         }
@@ -61,6 +61,20 @@ public struct Publisher: Sendable {
                 + "that port controls its Docker; use TLS (a 'tls:' directory in the hosts file, or DOCKER_TLS_VERIFY)"))
         }
         try await builder?.engine.ping()
+        let edge = try host.edge.map { _ throws -> EdgeController in
+            try EdgeController(host: host, engine: engine, environment: environment, logger: logger)
+        }
+        try await edge?.requireRunning()
+        if edge != nil, options.port != nil || site.config.port != nil {
+            events(.warning("\(host.name) has an edge: the site is reached through it by name, and berth picks its "
+                + "two loopback ports itself; --port (or port: in berth.yml) is not used"))
+        }
+        if edge != nil, let gateway = try await SiteNetwork(engine: engine).gateway() {
+            // Behind the edge the server logs the client address the edge saw (`X-Forwarded-For`).
+            context = try site.buildContext(templates: templates, identity: identity, server: server,
+                                            baseImage: baseImage, trustedProxy: gateway)
+            summary = try await context.summary()
+        }
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)
@@ -69,7 +83,8 @@ public struct Publisher: Sendable {
         }) {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
                                    memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
-                                   context: context, summary: summary, baseImage: baseImage.description)
+                                   context: context, summary: summary, baseImage: baseImage.description,
+                                   siteDomains: site.config.domains)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -86,6 +101,8 @@ public struct Publisher: Sendable {
         var context: BuildContext
         var summary: ContextSummary
         var baseImage: String
+        /// berth.yml's `domains`.
+        var siteDomains: [EdgeHostname] = []
     }
 
     private func publishLocked(_ plan: PublishPlan, timer: inout StageTimer) async throws -> PublishResult {
@@ -95,12 +112,14 @@ public struct Publisher: Sendable {
         let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
         for action in recovered { events(.warning("recovered from an interrupted publish: \(action)")) }
         let existing = try await existingContainer(identity)
+        let hostnames = try await edgeHostnames(identity, options: options, siteDomains: plan.siteDomains)
         let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
         let buildEngine = builder?.engine ?? engine
         let base = try await prepareBaseImage(plan.baseImage, on: buildEngine, pull: options.pullBaseImage,
                                               registry: registry, timer: &timer)
-        if let existing, let result = upToDate(existing, identity: identity, digest: summary.digest, base: base,
-                                               memory: memory, portRequest: portRequest, stageSeconds: timer.seconds) {
+        if let existing, existing.labels[EdgeLabel.domains] == hostnames.map(EdgeLabel.value),
+           let result = upToDate(existing, identity: identity, digest: summary.digest, base: base,
+                                 memory: memory, portRequest: portRequest, stageSeconds: timer.seconds) {
             events(.upToDate(url: result.url))
             return result
         }
@@ -117,6 +136,7 @@ public struct Publisher: Sendable {
         var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
             .merging(base.labels) { _, base in base }
         labels[BerthLabel.checkPath] = plan.checkPath
+        labels[EdgeLabel.domains] = hostnames.map(EdgeLabel.value)
         // The Dockerfile carries the labels that do not change; the build adds the digest, the base image, the
         // version and the check path.
         var buildLabels = base.labels
@@ -243,7 +263,8 @@ public struct Publisher: Sendable {
         return PublishResult(
             host: host.name, user: identity.user, site: identity.site, containerID: container.id,
             containerName: identity.containerName, image: container.config.image ?? "",
-            digest: digest, version: container.labels[BerthLabel.version] ?? "", url: host.url(port: port),
+            digest: digest, version: container.labels[BerthLabel.version] ?? "",
+            url: host.siteURL(labels: container.labels, port: port) ?? host.url(port: port),
             memoryLimit: memory.bytes, upToDate: true, stageSeconds: stageSeconds)
     }
 
@@ -283,6 +304,23 @@ public struct Publisher: Sendable {
         } catch {
             events(.warning("the new version serves, but \(repository):latest could not be moved to it: \(error)"))
         }
+    }
+
+    /// With an edge on the host: the site's names, its default one first, none of them served by another site
+    /// there. nil without an edge.
+    func edgeHostnames(_ identity: SiteIdentity, options: PublishOptions, siteDomains: [EdgeHostname]) async throws
+        -> [EdgeHostname]?
+    {
+        guard let settings = host.edge else { return nil }
+        var names = [try EdgeHostname.defaultName(for: identity, domain: settings.domain)]
+        for name in options.domains + siteDomains where !names.contains(name) { names.append(name) }
+        let table = try await EdgeController(host: host, engine: engine, environment: environment).routeTable()
+        for name in names {
+            if let owner = table.owner(of: name), owner != identity {
+                throw EdgeError.hostnameTaken(name, owner: owner, host: host.name)
+            }
+        }
+        return names
     }
 
     static func publishedPort(of container: ContainerInspect) -> Int? {

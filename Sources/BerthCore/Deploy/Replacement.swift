@@ -38,12 +38,17 @@ struct Replacement {
         let network = try await SiteNetwork(engine: engine).ensure()
         let sitePorts = try await candidatePorts(portRequest)
         let previousState = existing.map { $0.state.running ? "running" : "stopped" } ?? "none"
+        let edgePlan: EdgePlan?
+        if host.edge != nil { edgePlan = try await planEdge(labels: labels) } else { edgePlan = nil }
         let spec = { (port: Int?, restart: RestartPolicy, extraLabels: [String: String]) in
             SiteContainerSpec.make(image: image, server: server, memory: memory, host: host, hostPort: port,
                                    labels: labels.merging(extraLabels) { _, new in new }, network: network,
-                                   restartPolicy: restart)
+                                   restartPolicy: restart,
+                                   // Only berth's check asks a staging container: it must be reachable from here.
+                                   bindAddress: restart == .no ? host.directBindAddress : nil)
         }
-        let staging = try await startStaging(avoiding: Set(sitePorts.prefix(1))) { port in
+        let avoided = Set(edgePlan?.reserved ?? Array(sitePorts.prefix(1)))
+        let staging = try await startStaging(avoiding: avoided) { port in
             spec(port, .no, [Self.previousStateLabel: previousState])
         }
         timer.finish(.run)
@@ -62,12 +67,26 @@ struct Replacement {
                                            previous: untouched)
         }
 
-        let switchover = Switchover(host: host, engine: engine, probe: probe, logger: logger, identity: identity,
-                                    previous: existing, checkTimeout: finalCheckTimeout, checkPath: checkPath)
         let switched: Switchover.Outcome
+        var url: String?
         do {
-            switched = try await switchover.run(ports: sitePorts, portRequest: portRequest) { port in
-                spec(port, .unlessStopped, [:])
+            if let edgePlan {
+                let switchover = EdgeSwitchover(
+                    host: host, engine: engine, edge: edgePlan.controller, probe: probe, logger: logger,
+                    identity: identity, previous: existing, hostname: edgePlan.hostnames[0],
+                    checkTimeout: max(finalCheckTimeout, .seconds(30)), checkPath: checkPath)
+                let moved = try await switchover.run(slots: edgePlan.slots) { port in
+                    spec(port, .unlessStopped, edgePlan.labels)
+                }
+                switched = Switchover.Outcome(id: moved.id, port: moved.port, gapSeconds: moved.switchSeconds)
+                url = host.siteURL(edgePlan.hostnames[0])
+            } else {
+                let switchover = Switchover(host: host, engine: engine, probe: probe, logger: logger,
+                                            identity: identity, previous: existing, checkTimeout: finalCheckTimeout,
+                                            checkPath: checkPath)
+                switched = try await switchover.run(ports: sitePorts, portRequest: portRequest) { port in
+                    spec(port, .unlessStopped, [:])
+                }
             }
         } catch {
             _ = await discard(staging.id)
@@ -79,7 +98,39 @@ struct Replacement {
             _ = try? await engine.removeImage(identity.pendingReference(version: version))
         }
         timer.finish(.check)
-        return Outcome(containerID: switched.id, url: host.url(port: switched.port), switchSeconds: switched.gapSeconds)
+        return Outcome(containerID: switched.id, url: url ?? host.url(port: switched.port),
+                       switchSeconds: switched.gapSeconds)
+    }
+
+    /// How the site sits behind the host's edge: its names (from the labels the publish gives, else the ones it
+    /// has, else its default name), its pair of upstream ports (the one it has, else two free ones), and the
+    /// ports a staging container must not take.
+    struct EdgePlan {
+        var controller: EdgeController
+        var hostnames: [EdgeHostname]
+        var slots: [Int]
+        var reserved: [Int]
+
+        var labels: [String: String] {
+            [EdgeLabel.domains: EdgeLabel.value(hostnames), EdgeLabel.upstreams: EdgeLabel.value(slots: slots)]
+        }
+    }
+
+    func planEdge(labels: [String: String]) async throws -> EdgePlan {
+        let controller = try EdgeController(host: host, engine: engine, environment: [:], logger: logger)
+        let hostnames = try EdgeLabel.hostnames(labels) ?? existing.flatMap { EdgeLabel.hostnames($0.labels) }
+            ?? [EdgeHostname.defaultName(for: identity, domain: controller.settings.domain)]
+        let containers = try await SiteLocator(host: host, engine: engine).allContainers()
+        let reserved = EdgeRouteTable.reservedSlots(containers)
+        if let slots = existing.flatMap({ EdgeLabel.slots($0.labels) }) {
+            return EdgePlan(controller: controller, hostnames: hostnames, slots: slots,
+                            reserved: Array(reserved.union(slots)))
+        }
+        let allocator = PortAllocator(engine: engine, host: host)
+        let free = allocator.candidates(excluding: try await allocator.portsInUse().union(reserved))
+        guard free.count >= 3 else { throw PublishError.noFreePort(host: host.name, range: host.ports) }
+        let slots = Array(free.prefix(2))
+        return EdgePlan(controller: controller, hostnames: hostnames, slots: slots, reserved: Array(reserved.union(slots)))
     }
 
     /// The ports the site's container may have: the one asked for, else the one the site already has, else free

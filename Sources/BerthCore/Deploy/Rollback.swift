@@ -24,6 +24,9 @@ public struct Rollback: Sendable {
     {
         let locator = SiteLocator(host: host, engine: engine)
         let identity = try await locator.history(site: site, user: user).identity
+        if host.edge != nil {
+            try await EdgeController(host: host, engine: engine, environment: [:], logger: logger).requireRunning()
+        }
         // The same lock as publish: a rollback and a publish of one site never interleave.
         return try await DeployLock(engine: engine, identity: identity).withLock(wait: lockWait, onWaiting: { holder in
             events(.waitingForLock(holder: holder.description))
@@ -54,7 +57,7 @@ public struct Rollback: Sendable {
         }
 
         if target.running, let existing, let port = Publisher.publishedPort(of: existing) {
-            let url = host.url(port: port)
+            let url = host.siteURL(labels: existing.labels, port: port) ?? host.url(port: port)
             events(.upToDate(url: url))
             return result(containerID: existing.id, url: url, upToDate: true, stageSeconds: [:])
         }

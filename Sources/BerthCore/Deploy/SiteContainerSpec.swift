@@ -9,9 +9,12 @@ public enum SiteContainerSpec {
     ///   - hostPort: nil lets the engine pick a free one.
     ///   - network: the ID of the host's `SiteNetwork`.
     ///   - restartPolicy: `.no` for a staging container, which must never come back by itself.
+    ///   - bindAddress: where the port is published; the host's `bindAddress` when nil.
     public static func make(image: String, server: ServerKind, memory: MemoryLimit, host: DockerHost, hostPort: Int?,
                             labels: [String: String], network: String,
-                            restartPolicy: RestartPolicy = .unlessStopped) -> ContainerCreate {
+                            restartPolicy: RestartPolicy = .unlessStopped, bindAddress: String? = nil)
+        -> ContainerCreate
+    {
         let containerPort = "\(server.containerPort)/tcp"
         return ContainerCreate(
             image: image,
@@ -20,7 +23,7 @@ public enum SiteContainerSpec {
             exposedPorts: [containerPort],
             hostConfig: HostConfig(
                 portBindings: [
-                    containerPort: [PortBinding(hostIP: host.bindAddress, hostPort: hostPort.map(String.init) ?? "")],
+                    containerPort: [PortBinding(hostIP: bindAddress ?? host.bindAddress, hostPort: hostPort.map(String.init) ?? "")],
                 ],
                 memory: memory.bytes,
                 memorySwap: memory.bytes,

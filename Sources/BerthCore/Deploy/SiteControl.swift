@@ -51,6 +51,7 @@ public struct SiteControl: Sendable {
     {
         try await withRecoveredSite(site: site, user: user, lockWait: lockWait) { container in
             try await engine.stopContainer(container.id, timeoutSeconds: 10)
+            await updateEdge(after: "stop")
             return try await result(for: container, changed: container.isRunning)
         }
     }
@@ -72,9 +73,12 @@ public struct SiteControl: Sendable {
                                                    message: error.description)
             }
             let result = try await result(for: container, changed: !container.isRunning)
-            guard let url = result.url else {
+            guard let published = try await engine.inspectContainer(container.id).flatMap(Publisher.publishedPort(of:))
+            else {
                 throw SiteOperationError.noPublishedPort(container.identity, host: host.name)
             }
+            // Checked on its own port; through the edge, once the edge routes it again.
+            let url = host.edge == nil ? (result.url ?? host.url(port: published)) : host.url(port: published)
             let checkPath = container.summary.labels?[BerthLabel.checkPath].flatMap {
                 SiteConfig.isValidCheckPath($0) ? $0 : nil
             }
@@ -82,12 +86,23 @@ public struct SiteControl: Sendable {
                                                 url: ServeCheck.url(url, path: checkPath), timeout: checkTimeout,
                                                 restartsBefore: restartsBefore)
             do {
-                try await check.run()
+                if let settings = host.edge, let name = EdgeLabel.hostnames(container.summary.labels ?? [:])?.first {
+                    // Behind an edge the port is the host's loopback: the check goes through the edge, once it
+                    // routes the site again.
+                    try await EdgeController(host: host, engine: engine, environment: [:]).apply()
+                    try await EdgeProbe(address: host.address, port: settings.httpsPort)
+                        .waitFor200(name, path: checkPath ?? "/", timeout: checkTimeout) {
+                            try await check.stillWorthWaiting()
+                        }
+                } else {
+                    try await check.run()
+                }
             } catch {
                 throw SiteOperationError.notServing(
                     container.identity, host: host.name, url: url, reason: ServeCheck.reason(for: error),
                     logs: await engine.lastLogLines(container.id))
             }
+            await updateEdge(after: "start")
             return result
         }
     }
@@ -134,6 +149,7 @@ public struct SiteControl: Sendable {
             if let container = found.site {
                 try await engine.removeContainer(container.id, force: true)
             }
+            await updateEdge(after: "rm")
             _ = await recovery.removeUncheckedVersions(keeping: nil)
             let versions = removeImages ? try await locator.history(of: identity).versions : []
             let (removed, failures) = await deleteImages(of: versions)
@@ -203,6 +219,18 @@ public struct SiteControl: Sendable {
         return (removed, failures)
     }
 
+    /// Gives the host's edge (if it has one) the routes the sites' containers call for now: a stopped site's names
+    /// answer 503, a removed site's go. The site's own change has happened: a failure here is a warning.
+    private func updateEdge(after action: String) async {
+        guard host.edge != nil else { return }
+        do {
+            try await EdgeController(host: host, engine: engine, environment: [:]).apply()
+        } catch {
+            Self.logger.warning("the site's container changed (\(action)), but the edge's routes were not updated: \(error)",
+                                metadata: ["host": "\(host.name)"])
+        }
+    }
+
     private func result(for container: SiteContainer, changed: Bool) async throws -> SiteActionResult {
         guard let details = try await engine.inspectContainer(container.id) else {
             throw EngineError.notFound("container \(container.identity.containerName) (it was removed meanwhile)")
@@ -210,6 +238,6 @@ public struct SiteControl: Sendable {
         return SiteActionResult(
             host: host.name, user: container.identity.user, site: container.identity.site, containerID: details.id,
             containerName: details.plainName, state: SiteState(dockerState: details.state.status),
-            url: Publisher.publishedPort(of: details).map(host.url(port:)), changed: changed)
+            url: host.siteURL(labels: details.labels, port: Publisher.publishedPort(of: details)), changed: changed)
     }
 }

@@ -17,10 +17,10 @@ public struct SiteContainer: Sendable, Equatable {
     }
     public var isRunning: Bool { summary.state == "running" }
 
-    /// The site's URL, from the host port its container publishes (running or not).
+    /// The site's URL: through the host's edge when it has one, else from the host port its container publishes
+    /// (running or not).
     public var url: String? {
-        guard let port = summary.ports?.compactMap(\.publicPort).first else { return nil }
-        return host.url(port: port)
+        host.siteURL(labels: summary.labels ?? [:], port: summary.ports?.compactMap(\.publicPort).first)
     }
 }
 

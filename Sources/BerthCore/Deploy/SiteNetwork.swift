@@ -42,6 +42,13 @@ public struct SiteNetwork: Sendable {
         return oldest.id
     }
 
+    /// The network's (IPv4) gateway: where the engine's port proxy, and so the host's edge, connects to sites from.
+    public func gateway() async throws -> EdgeSourceAddress? {
+        let id = try await ensure()
+        let network = try await engine.listNetworks(named: Self.name).first { $0.id == id }
+        return network?.ipam?.config?.lazy.compactMap { $0.gateway.flatMap(EdgeSourceAddress.init) }.first
+    }
+
     /// Starts a site's container. When another publish has just made a second network of the name, the engine
     /// refuses to start any container on it ("network berth-sites is ambiguous"): the networks are settled as
     /// `ensure` does and the start is tried once more.

@@ -23,8 +23,11 @@ public struct SiteStatus: Sendable, Codable, Equatable {
     public var user: String
     public var site: String
     public var state: SiteState
-    /// Where the site answers (its host port, kept while it is stopped).
+    /// Where the site answers: through the host's edge (`https://NAME/`) when it has one, else its host port
+    /// (kept while it is stopped).
     public var url: String?
+    /// The names the host's edge serves the site under, its default one first (absent without an edge).
+    public var domains: [String]?
     /// The `berth.version` label of the running version.
     public var version: String?
     /// Bytes; nil when the container has no limit.
@@ -120,11 +123,12 @@ extension SiteLocator {
         let state = SiteState(dockerState: details.state.status)
         var status = SiteStatus(
             host: host.name, user: container.identity.user, site: container.identity.site, state: state,
-            url: Publisher.publishedPort(of: details).map(host.url(port:)),
+            url: host.siteURL(labels: details.labels, port: Publisher.publishedPort(of: details)),
             version: details.labels[BerthLabel.version],
             memoryLimit: details.hostConfig.memory.flatMap { $0 > 0 ? $0 : nil },
             containerID: details.id, containerName: details.plainName, image: details.config.image)
         status.baseImage = details.labels[BerthLabel.baseImage]
+        status.domains = host.edge == nil ? nil : EdgeLabel.hostnames(details.labels)?.map(\.name)
         status.baseOutdated = await baseOutdated(details.labels)
         guard state == .running else { return status }
         if let startedAt = details.state.startedAt, let started = EngineTimestamp.parse(startedAt) {

@@ -19,6 +19,8 @@ public protocol ContainerEngine: Sendable {
     func putArchive(_ id: String, path: String, tar: [UInt8]) async throws
     /// Name, size, mode and modification time of one path in a container; nil when it does not exist.
     func statPath(_ id: String, path: String) async throws -> ContainerPathStat?
+    /// Runs a command in a running container and waits for it (`docker exec`).
+    func exec(_ id: String, command: [String]) async throws -> ExecResult
 
     // Images
     func build<Context: AsyncSequence & Sendable>(context: Context, options: BuildOptions)
@@ -37,6 +39,12 @@ public protocol ContainerEngine: Sendable {
 
 /// The defaults `DockerEngine`'s own methods have, for callers that hold `any ContainerEngine`.
 extension ContainerEngine {
+    /// An engine that cannot run commands in containers (a test double) answers that it cannot.
+    public func exec(_ id: String, command: [String]) async throws -> ExecResult {
+        throw EngineError.invalidResponse(operation: "run \(command.first ?? "a command") in the container \(id)",
+                                          reason: "this engine cannot run commands in containers")
+    }
+
     public func stopContainer(_ id: String) async throws {
         try await stopContainer(id, timeoutSeconds: nil)
     }

@@ -154,8 +154,10 @@ public struct HostConfig: Encodable, Sendable, Equatable {
     public var capAdd: [String]?
     public var securityOpt: [String]?
     public var pidsLimit: Int64?
-    /// The network the container joins (`bridge` when nil).
+    /// The network the container joins (`bridge` when nil; `host` for the host's own network).
     public var networkMode: String?
+    /// Named volumes mounted into the container.
+    public var volumeMounts: [VolumeMount]?
 
     public init(
         portBindings: [String: [PortBinding]] = [:],
@@ -169,7 +171,8 @@ public struct HostConfig: Encodable, Sendable, Equatable {
         capAdd: [String]? = nil,
         securityOpt: [String]? = nil,
         pidsLimit: Int64? = nil,
-        networkMode: String? = nil
+        networkMode: String? = nil,
+        volumeMounts: [VolumeMount]? = nil
     ) {
         self.portBindings = portBindings
         self.memory = memory
@@ -183,10 +186,12 @@ public struct HostConfig: Encodable, Sendable, Equatable {
         self.securityOpt = securityOpt
         self.pidsLimit = pidsLimit
         self.networkMode = networkMode
+        self.volumeMounts = volumeMounts
     }
 
     enum CodingKeys: String, CodingKey {
         case networkMode = "NetworkMode"
+        case volumeMounts = "Mounts"
         case portBindings = "PortBindings"
         case memory = "Memory"
         case memorySwap = "MemorySwap"
@@ -214,6 +219,31 @@ public struct HostConfig: Encodable, Sendable, Equatable {
         try container.encodeIfPresent(securityOpt, forKey: .securityOpt)
         try container.encodeIfPresent(pidsLimit, forKey: .pidsLimit)
         try container.encodeIfPresent(networkMode, forKey: .networkMode)
+        try container.encodeIfPresent(volumeMounts, forKey: .volumeMounts)
+    }
+}
+
+/// A named volume mounted at `target` (created by the engine on first use).
+public struct VolumeMount: Encodable, Sendable, Equatable {
+    public var volume: String
+    public var target: String
+
+    public init(volume: String, target: String) {
+        self.volume = volume
+        self.target = target
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type = "Type"
+        case volume = "Source"
+        case target = "Target"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("volume", forKey: .type)
+        try container.encode(volume, forKey: .volume)
+        try container.encode(target, forKey: .target)
     }
 }
 

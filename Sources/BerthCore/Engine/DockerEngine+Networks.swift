@@ -47,8 +47,29 @@ public struct NetworkInspect: Decodable, Sendable, Equatable {
     public var driver: String
     public var options: [String: String]?
     public var labels: [String: String]?
+    public var ipam: IPAM?
+
+    /// The network's address plan: its subnets and their gateways.
+    public struct IPAM: Decodable, Sendable, Equatable {
+        public struct Config: Decodable, Sendable, Equatable {
+            public var subnet: String?
+            public var gateway: String?
+
+            enum CodingKeys: String, CodingKey {
+                case subnet = "Subnet"
+                case gateway = "Gateway"
+            }
+        }
+
+        public var config: [Config]?
+
+        enum CodingKeys: String, CodingKey {
+            case config = "Config"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
+        case ipam = "IPAM"
         case id = "Id"
         case name = "Name"
         case created = "Created"

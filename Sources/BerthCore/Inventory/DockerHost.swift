@@ -8,6 +8,8 @@ public struct DockerHost: Sendable, Equatable {
     public var ports: ClosedRange<Int>
     /// Memory berth may hand out to sites on this host; nil means the Engine's total memory.
     public var memory: MemoryLimit?
+    /// The host's edge (reverse proxy) when the hosts file gives it one: its sites are then reached through it.
+    public var edge: EdgeSettings?
 
     public static let defaultPorts = 20000...20999
 
@@ -29,8 +31,28 @@ public struct DockerHost: Sendable, Equatable {
     }
 
     /// The address to bind published ports to: loopback stays loopback, anything else listens on all interfaces.
+    /// With an edge, sites publish on loopback only: nothing reaches them but through the edge.
     public var bindAddress: String {
+        edge != nil ? "127.0.0.1" : directBindAddress
+    }
+
+    /// Where a port must be published for berth to reach it directly (a staging container's check): loopback
+    /// stays loopback, anything else listens on all interfaces.
+    public var directBindAddress: String {
         address.hasPrefix("127.") || address == "localhost" ? "127.0.0.1" : "0.0.0.0"
+    }
+
+    /// A site's URL through the host's edge: `https://NAME/`, with the port when it is not 443.
+    public func siteURL(_ hostname: EdgeHostname) -> String {
+        let port = edge.map(\.httpsPort) ?? 443
+        return "https://\(hostname.name)\(port == 443 ? "" : ":\(port)")/"
+    }
+
+    /// The URL of a site's container with these labels on its `port`: through the edge when the host has one
+    /// and the site carries its names, else the published port's.
+    public func siteURL(labels: [String: String], port: Int?) -> String? {
+        if edge != nil, let name = EdgeLabel.hostnames(labels)?.first { return siteURL(name) }
+        return port.map(url(port:))
     }
 
     public func url(port: Int) -> String {

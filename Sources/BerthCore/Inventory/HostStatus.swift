@@ -15,6 +15,8 @@ public struct HostStatus: Sendable, Codable, Equatable {
     /// Number of berth site containers on the host, running or not.
     public var sites: Int?
     public var error: String?
+    /// The host's edge, when the hosts file gives it one: running or not, domain, TLS mode, number of routes.
+    public var edge: EdgeStatus?
     /// Where the host was found: the hosts file (and which), or `DOCKER_HOST` (`InventorySource`).
     public var inventory: String?
 
@@ -35,6 +37,9 @@ public struct HostStatus: Sendable, Codable, Equatable {
             status.memoryBytes = info.memoryTotal
             status.capacityBytes = host.memory?.bytes ?? info.memoryTotal
             status.sites = sites.count
+            if host.edge != nil {
+                status.edge = try await EdgeController(host: host, engine: engine, environment: [:]).status()
+            }
         } catch {
             status.error = "\(error)"
         }

@@ -12,6 +12,7 @@ import Yams
 ///     address: 10.0.0.2                    # where published ports are reached (optional)
 ///     ports: 20000-20999                   # range for automatic host ports (optional)
 ///     memory: 2g                           # memory berth may use on the host (optional)
+///     edge: {domain: …, tls: …}            # a reverse proxy for the host's sites (optional, `EdgeSettings`)
 /// ```
 /// With no file there is one host, `local`, from `DOCKER_HOST` or the default socket.
 public struct Inventory: Sendable {
@@ -24,7 +25,7 @@ public struct Inventory: Sendable {
 
     public static let defaultFileName = "hosts.yml"
     static let topLevelKeys = ["hosts", "registry"]
-    static let hostKeys = ["docker", "tls", "address", "ports", "memory"]
+    static let hostKeys = ["docker", "tls", "address", "ports", "memory", "edge"]
 
     public init(hosts: [DockerHost], registry: String? = nil, file: String? = nil, source: InventorySource? = nil) {
         self.hosts = hosts
@@ -138,6 +139,9 @@ public struct Inventory: Sendable {
             } catch {
                 throw ConfigFileError(file: file, line: memoryLine, message: "host '\(name)': \(error)")
             }
+        }
+        if let edge = fields.entries.first(where: { $0.key == "edge" }) {
+            host.edge = try EdgeSettings.parse(edge.value, host: name, line: edge.line, file: file)
         }
         return host
     }

@@ -72,6 +72,24 @@ struct YAMLMapping {
         return (scalar.string, entry.line)
     }
 
+    /// A list of single values (`key: [a, b]` or a block list), or one value; each with its line.
+    func strings(_ key: String) throws(ConfigFileError) -> [(value: String, line: Int?)] {
+        guard let entry = entries.first(where: { $0.key == key }) else { return [] }
+        guard case .sequence(let sequence) = entry.value else {
+            guard let one = try string(key) else { return [] }
+            return [one]
+        }
+        var values: [(value: String, line: Int?)] = []
+        for item in sequence {
+            guard case .scalar(let scalar) = item, !scalar.string.isEmpty else {
+                throw ConfigFileError(file: file, line: item.mark?.line ?? entry.line,
+                                      message: "'\(key)' must be a list of single values")
+            }
+            values.append((scalar.string, item.mark?.line ?? entry.line))
+        }
+        return values
+    }
+
     func bool(_ key: String) throws(ConfigFileError) -> Bool? {
         guard let (text, line) = try string(key) else { return nil }
         switch text.lowercased() {

@@ -60,8 +60,9 @@ public struct Site: Sendable {
     /// The build context `publish` sends for this site as `identity`: the rendered Dockerfile and server
     /// configuration, and the site's files.
     public func buildContext(templates: TemplateSet, identity: SiteIdentity, server: ServerKind,
-                             baseImage: ImageReference) throws -> BuildContext {
-        let values = templateValues(server: server, baseImage: baseImage, identity: identity)
+                             baseImage: ImageReference, trustedProxy: EdgeSourceAddress? = nil) throws -> BuildContext {
+        var values = templateValues(server: server, baseImage: baseImage, identity: identity)
+        values.trustedProxy = trustedProxy
         return BuildContext(rootFiles: try templates.render(server: server, values: values), tree: tree)
     }
 

@@ -10,9 +10,11 @@ public struct SiteConfig: Sendable, Equatable {
     public var errorPage: SiteFilePath?
     /// The path the serve check asks for (default `/`): a page that exists when the site has no `index.html`.
     public var checkPath: String?
+    /// Names the host's edge serves the site under, besides its default one (`domains:`, a list or one name).
+    public var domains: [EdgeHostname] = []
 
     public static let fileName = "berth.yml"
-    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path"]
+    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path", "domains"]
 
     public init(server: ServerKind? = nil, memory: MemoryLimit? = nil, port: Int? = nil, spa: Bool = false,
                 errorPage: SiteFilePath? = nil) {
@@ -56,6 +58,13 @@ public struct SiteConfig: Sendable, Equatable {
                 errorPage = try SiteFilePath(parsing: text)
             } catch {
                 throw refuse("error_page", text, line, "\(error.reason); it names a file inside the site, such as 404.html")
+            }
+        }
+        for (text, line) in try mapping.strings("domains") {
+            do {
+                domains.append(try EdgeHostname(parsing: text))
+            } catch {
+                throw refuse("domains", text, line, "\(error.reason); use names such as www.example.com")
             }
         }
         if let (text, line) = try mapping.string("check_path") {

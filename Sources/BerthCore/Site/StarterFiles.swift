@@ -85,6 +85,10 @@ extension StarterFiles {
         # default, /, needs an index.html; a site without one names a page it has, such as /health.html.
         # check_path: /
 
+        # On a host whose hosts file gives it an edge: names the site is served under over HTTPS, besides its
+        # default SITE--USER.DOMAIN (a list; no wildcards).
+        # domains: [www.example.com]
+
         """
 
     static let dockerignore = """

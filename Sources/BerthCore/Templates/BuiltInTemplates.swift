@@ -35,6 +35,11 @@ http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     access_log /dev/stdout;
+{{#trustedProxy}}
+    # Behind the host's edge: log the client address the edge saw, trusted only from where the edge connects.
+    set_real_ip_from {{trustedProxy}};
+    real_ip_header X-Forwarded-For;
+{{/trustedProxy}}
 
     client_body_temp_path /tmp/nginx-client-body;
     proxy_temp_path /tmp/nginx-proxy;

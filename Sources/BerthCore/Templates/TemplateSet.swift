@@ -23,6 +23,8 @@ public struct TemplateValues: Sendable, Equatable {
     /// Labels written into the Dockerfile (one `LABEL` step, cached across publishes of the site), rather than
     /// passed to the build, where the classic builder adds a step, and a container, for each.
     public var imageLabels: [String: String]
+    /// Behind a host's edge: the address whose `X-Forwarded-For` the server trusts for the client's address.
+    public var trustedProxy: EdgeSourceAddress?
 
     public init(baseImage: ImageReference, port: Int, user: String, spa: Bool, errorPage: SiteFilePath?,
                 imageLabels: [String: String]) {
@@ -53,6 +55,7 @@ public struct TemplateValues: Sendable, Equatable {
             "siteRoot": BuildContextLayout.siteRootInImage,
         ]
         context["errorPage"] = errorPage?.text ?? false
+        context["trustedProxy"] = trustedProxy?.text ?? false
         return context
     }
 }
