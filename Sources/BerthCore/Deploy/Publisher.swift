@@ -44,7 +44,7 @@ public struct Publisher: Sendable {
         let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
         let context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
-        let summary = try await context.summary()
+        let (summary, manifest) = try await context.summaryAndManifest()
         if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
             events(.warning(warning))
         }
@@ -69,7 +69,8 @@ public struct Publisher: Sendable {
         }) {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
                                    memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
-                                   context: context, summary: summary, baseImage: baseImage.description)
+                                   context: context, summary: summary, manifest: manifest,
+                                   baseImage: baseImage.description)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -85,6 +86,8 @@ public struct Publisher: Sendable {
         var checkPath: String?
         var context: BuildContext
         var summary: ContextSummary
+        /// The site's files as packed (the next publish's delta starts from it).
+        var manifest: SiteManifest
         var baseImage: String
     }
 
@@ -123,6 +126,7 @@ public struct Publisher: Sendable {
         buildLabels[BerthLabel.digest] = summary.digest
         buildLabels[BerthLabel.version] = version
         buildLabels[BerthLabel.checkPath] = plan.checkPath
+        buildLabels[DeltaLabel.recipe] = plan.context.recipeDigest
         if let tag = options.tag {
             var hosts: [(name: String, engine: DockerEngine)] = [(host.name, engine)]
             if let builder { hosts.append((builder.host.name, builder.engine)) }
@@ -145,8 +149,27 @@ public struct Publisher: Sendable {
         timer.start(.build, detail: builder.map { "\(image) on \($0.host.name)" } ?? image)
         // `latest` moves only once the new version serves (see `markLatest`).
         let buildOptions = BuildOptions(tags: [image] + (builder == nil ? pendingMark : []), labels: buildLabels)
+        let deltaPlan = await DeltaPlanner(host: host, engine: engine, environment: environment).plan(
+            existing: existing, recipe: plan.context.recipeDigest, base: base, manifest: plan.manifest,
+            versionExists: madeImage.existedBefore)
+        var imagePath = deltaPlan.choice
+        // A delta is made where the running version's layers are: on the target, even with a build host.
+        var imageEngine = buildEngine
         let replaced: Replacement.Outcome
         do {
+            if let basis = deltaPlan.basis {
+                do {
+                    let made = try await DeltaImage(basis: basis, siteRoot: plan.context.tree.root,
+                                                    sitePath: plan.sitePath)
+                        .make(on: engine, labels: buildLabels, tags: [image] + pendingMark)
+                    for (stage, seconds) in made.seconds { timer.record(stage, seconds: seconds) }
+                    imageEngine = engine
+                } catch let refusal as DeltaRefusal {
+                    imagePath = .full("\(refusal); built in full instead")
+                }
+            }
+            events(.imagePath(imagePath))
+            if imagePath.path == .full {
             let stream = try await BuildCacheRace.retrying(warn: { events(.warning($0)) }) { _ in
                 let stream = plan.context.stream()
                 let upload = CountedUpload(stream) { sent in
@@ -166,16 +189,17 @@ public struct Publisher: Sendable {
             guard stream.summary?.digest == summary.digest else {
                 throw PublishError.siteChangedDuringPublish(site: plan.sitePath)
             }
+            }
             timer.finish(.build)
 
             if let registry {
                 timer.start(.push, detail: registry)
-                try await push(repository: repository, tag: version, from: buildEngine, registryAuth: registryAuth,
+                try await push(repository: repository, tag: version, from: imageEngine, registryAuth: registryAuth,
                                events: events)
                 timer.finish(.push)
             }
 
-            if builder != nil {
+            if builder != nil && imagePath.path == .full {
                 timer.start(.pull, detail: "\(image) to \(host.name)")
                 for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
                     if case .progress(let progress) = event { events(.progress(.pull, progress)) }
@@ -195,7 +219,7 @@ public struct Publisher: Sendable {
             await madeImage.remove()
             throw error
         }
-        await markLatest(image: image, repository: repository, registry: registry, buildEngine: buildEngine,
+        await markLatest(image: image, repository: repository, registry: registry, buildEngine: imageEngine,
                          registryAuth: registryAuth, events: events)
         let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
         if let builder {
@@ -205,7 +229,7 @@ public struct Publisher: Sendable {
             host: host.name, user: identity.user, site: identity.site, containerID: replaced.containerID,
             containerName: identity.containerName, image: image, digest: summary.digest, version: version,
             url: replaced.url, memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds,
-            removedVersions: removedVersions, switchSeconds: replaced.switchSeconds)
+            removedVersions: removedVersions, switchSeconds: replaced.switchSeconds, imagePath: imagePath)
     }
 
     /// The site's current container, if any. A container of that name that is not this site's is never touched.
@@ -321,6 +345,11 @@ struct StageTimer {
         started[stage] = clock.now
         logger.info("\(stage.rawValue) started", metadata: ["detail": "\(detail)"])
         events(.stageStarted(stage, detail: detail))
+    }
+
+    /// Seconds of a part of a stage (a delta's layer and load), for the result's split of the time.
+    mutating func record(_ part: String, seconds value: Double) {
+        seconds[part] = (value * 1000).rounded() / 1000
     }
 
     mutating func finish(_ stage: PublishStage) {
