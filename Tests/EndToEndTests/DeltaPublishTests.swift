@@ -102,8 +102,12 @@ struct DeltaPublishTests {
             try change("base 2")
             #expect(try publish(["--base-image", baseTag], environment: ["BERTH_TEMPLATES": templates])["path"]
                     as? String == "delta")
-            let python = try #require(try await fixture.engine.inspectImage(fixture.pythonImage))
-            try await fixture.engine.tagImage(python.id, repository: "berth-test/nginx", tag: "delta-\(fixture.user)")
+            // Another image under the same tag, as a pulled update of the base would be.
+            let update = BuildContext(
+                rootFiles: [ContextFile(name: "Dockerfile", contents: "FROM \(fixture.nginxImage)\nLABEL update=\(fixture.user)\n")],
+                tree: try SiteTree.open(root: site, rules: .empty))
+            for try await _ in fixture.engine.build(context: update.stream(),
+                                                    options: BuildOptions(tags: [baseTag], labels: [BerthLabel.user: fixture.user])) {}
             try change("base 3")
             let base = try publish(["--base-image", baseTag], environment: ["BERTH_TEMPLATES": templates])
             #expect((base["reason"] as? String)?.hasPrefix("the base image changed") == true, "\(base)")
@@ -287,6 +291,51 @@ struct SiteEditor {
             try fileManager.createSymbolicLink(atPath: full(link),
                                                withDestinationPath: String(repeating: "../", count: depth) + target)
             return "link \(link) -> \(target)"
+        }
+    }
+}
+
+extension MultiHostTests {
+    @Test("a delta published with --build-host reaches the target through the registry")
+    func deltaWithBuildHost() async throws {
+        try await withTopology { topology, fixture in
+            let site = try fixture.copyOfSite()
+            func publish() throws -> BerthCLI.Outcome {
+                let outcome = try cli(fixture).run([
+                    "publish", site, "--hosts", topology.hostsFile, "--host", "web2", "--build-host", "web1",
+                    "--user", fixture.user, "--json",
+                ])
+                try #require(outcome.status == 0, "\(outcome)")
+                return outcome
+            }
+            _ = try publish()
+            try "<h1>changed by a delta</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+            let delta = try publish()
+            let result = try #require(delta.result)
+            #expect((result["imagePath"] as? [String: Any])?["path"] as? String == "delta", "\(delta)")
+            let image = try #require(result["image"] as? String)
+            #expect(image.hasPrefix(topology.registry + "/"))
+            #expect(delta.jsonLines.contains { $0["event"] as? String == "pushed" && $0["reference"] as? String == image },
+                    "the new version is in the registry: \(delta)")
+            let web2 = topology.engine(topology.web2)
+            let container = try #require(try await web2.inspectContainer(
+                SiteIdentity(user: fixture.user, site: "hello").containerName))
+            #expect(container.config.image == image)
+            let page = try await PublishFixture.get(try #require(result["url"] as? String))
+            #expect(page.status == 200 && page.body.contains("changed by a delta"), "\(page)")
+            let served = try await ServedTree(container: container.id, engine: web2)
+            #expect(served == (try ServedTree(directory: site)))
+            // The registry's copy is whole: web1, which holds none of the site's layers, pulls and runs it.
+            let web1 = topology.engine(topology.web1)
+            let colon = try #require(image.lastIndex(of: ":"))
+            let auth = RegistryAuthHeader.value(
+                for: RegistryCredentials(username: fixture.registryUser, password: fixture.registryPassword, source: "test"),
+                registry: topology.registry)
+            for try await _ in web1.pull(image: String(image[..<colon]), tag: String(image[image.index(after: colon)...]),
+                                         registryAuth: auth) {}
+            let copy = try await web1.createContainer(
+                name: "pulled-\(fixture.user)", config: ContainerCreate(image: image, labels: [BerthLabel.user: fixture.user]))
+            #expect(try await ServedTree(container: copy, engine: web1) == served)
         }
     }
 }

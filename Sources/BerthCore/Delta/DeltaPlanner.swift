@@ -53,7 +53,7 @@ struct DeltaPlanner: Sendable {
         guard let existing else { return full("no version of the site on \(host.name) to build on") }
         guard !versionExists else { return full("this version's image was made before") }
         let previousVersion = existing.labels[BerthLabel.version] ?? String(existing.image.prefix(19))
-        if let store = try await Self.containerdStore(engine) {
+        if let store = try await engine.storageInfo().containerdSnapshotter {
             return full("\(host.name)'s engine keeps images in containerd's store (\(store)), where loading a "
                 + "partial image is not verified")
         }
@@ -73,7 +73,7 @@ struct DeltaPlanner: Sendable {
                 + "configuration differ from the running version's)")
         }
         guard let bytes = try await engine.archive(existing.id, path: BuildContextLayout.siteManifestInImage),
-              let file = try TarReader.entries(of: bytes).first(where: { $0.kind == .file }),
+              let file = try TarContents.entries(of: bytes).first(where: { $0.kind == .file }),
               let previous = SiteManifest.decode(file.contents)
         else {
             return full("the running version (\(previousVersion)) carries no file manifest")
@@ -101,15 +101,5 @@ struct DeltaPlanner: Sendable {
     static func labels(of image: JSONValue) -> [String: String] {
         guard case .object(let fields)? = image["Config"]?["Labels"] else { return [:] }
         return fields.compactMapValues(\.string)
-    }
-
-    /// The containerd snapshotter's name when the engine keeps images there (`DriverStatus` says so).
-    static func containerdStore(_ engine: DockerEngine) async throws -> String? {
-        let info = try await engine.storageInfo()
-        let pairs = info.driverStatus ?? []
-        for pair in pairs where pair.contains(where: { $0.hasPrefix("io.containerd.snapshotter") }) {
-            return pair.last ?? "containerd"
-        }
-        return nil
     }
 }

@@ -75,6 +75,15 @@ public struct EngineStorageInfo: Decodable, Sendable {
     /// Pairs such as `["driver-type", "io.containerd.snapshotter.v1"]`.
     public var driverStatus: [[String]]?
 
+    /// The containerd snapshotter's name when the engine keeps images in containerd's store, where a docker-save
+    /// archive must hold every layer.
+    public var containerdSnapshotter: String? {
+        for pair in driverStatus ?? [] where pair.contains(where: { $0.hasPrefix("io.containerd.snapshotter") }) {
+            return pair.last ?? "containerd"
+        }
+        return nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case driver = "Driver"
         case driverStatus = "DriverStatus"

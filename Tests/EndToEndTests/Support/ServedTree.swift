@@ -44,7 +44,7 @@ struct ServedTree: Equatable, CustomStringConvertible {
             throw FixtureError("the container \(container) has no \(BuildContextLayout.siteRootInImage)")
         }
         nodes = [:]
-        for entry in try TarReader.entries(of: tar) {
+        for entry in try TarContents.entries(of: tar) {
             var path = entry.path
             if path.hasSuffix("/") { path.removeLast() }
             guard path.hasPrefix("site/") else { continue }

@@ -1,25 +1,25 @@
 import CArchive
 import Foundation
 
-/// One entry of a tar read with libarchive.
-public struct TarEntry: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
-        case directory, file, symlink(target: String), other
+/// The entries of a whole tar held in memory (an engine's answer to `GET …/archive`), read with libarchive.
+public enum TarContents {
+    /// One entry, with its content when it is a file.
+    public struct Entry: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            case directory, file, symlink(target: String), other
+        }
+
+        public var path: String
+        public var kind: Kind
+        public var permissions: UInt32
+        public var contents: [UInt8]
     }
 
-    public var path: String
-    public var kind: Kind
-    public var permissions: UInt32
-    public var contents: [UInt8]
-}
-
-/// Reads a whole tar held in memory (an engine's answer to `GET …/archive`).
-public enum TarReader {
-    public static func entries(of bytes: [UInt8]) throws(ContextError) -> [TarEntry] {
+    public static func entries(of bytes: [UInt8]) throws(ContextError) -> [Entry] {
         guard let archive = archive_read_new() else { throw ContextError.archive("libarchive could not allocate a reader") }
         defer { archive_read_free(archive) }
         archive_read_support_format_tar(archive)
-        var entries: [TarEntry] = []
+        var entries: [Entry] = []
         var failure: String?
         bytes.withUnsafeBytes { buffer in
             guard archive_read_open_memory(archive, buffer.baseAddress, buffer.count) == ARCHIVE_OK else {
@@ -37,7 +37,7 @@ public enum TarReader {
                 let path = archive_entry_pathname_utf8(entry).map { String(cString: $0) }
                     ?? archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
                 let type = archive_entry_filetype(entry)
-                let kind: TarEntry.Kind
+                let kind: Entry.Kind
                 switch type {
                 case 0o040000: kind = .directory
                 case 0o100000: kind = .file
@@ -57,7 +57,7 @@ public enum TarReader {
                         contents += chunk[..<count]
                     }
                 }
-                entries.append(TarEntry(path: path, kind: kind, permissions: UInt32(archive_entry_perm(entry)),
+                entries.append(Entry(path: path, kind: kind, permissions: UInt32(archive_entry_perm(entry)),
                                         contents: contents))
             }
         }
