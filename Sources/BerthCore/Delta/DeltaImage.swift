@@ -53,6 +53,10 @@ struct DeltaImage: Sendable {
             _ = try await engine.loadImages(fromArchiveAt: archivePath)
         } catch EngineError.inBand(_, let message) where message.contains("no such file or directory") {
             throw DeltaRefusal.lowerLayerMissing(message)
+        } catch EngineError.inBand(_, let message) {
+            throw DeltaRefusal.loadRefused(message)
+        } catch EngineError.api(_, _, let message) {
+            throw DeltaRefusal.loadRefused(message)
         }
         lap("delta-load", since: started)
         let imageID = "sha256:" + ContentHasher.hex(of: config)

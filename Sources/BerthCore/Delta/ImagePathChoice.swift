@@ -56,6 +56,7 @@ public struct DeltaPolicy: Sendable, Equatable {
 enum DeltaRefusal: Error, CustomStringConvertible {
     case reservedName(String)
     case lowerLayerMissing(String)
+    case loadRefused(String)
 
     var description: String {
         switch self {
@@ -63,6 +64,8 @@ enum DeltaRefusal: Error, CustomStringConvertible {
             "the site file \(path) has a name starting with .wh., which image layers reserve"
         case .lowerLayerMissing(let message):
             "the engine lacks a layer of the running version (\(message))"
+        case .loadRefused(let message):
+            "the engine refused the delta image (\(message))"
         }
     }
 }
