@@ -42,7 +42,10 @@ struct DeltaImage: Sendable {
         labels.merge(buildLabels) { _, new in new }
         labels[DeltaLabel.depth] = String(basis.depth + 1)
         labels[DeltaLabel.bytes] = String(basis.deltaBytes + layer.byteCount)
-        let config = try Self.configuration(previous: basis.previousImage, layer: layer, labels: labels)
+        let history = (try? await engine.imageHistory(basis.previousImageID)) ?? []
+        let config = try Self.configuration(previous: basis.previousImage, history: history, layer: layer,
+                                            labels: labels, step: "berth: one layer of the changes, "
+                                                + "\(basis.diff.written.count) written, \(basis.diff.deleted.count) deleted")
         let archivePath = directory + "/image.tar"
         try Self.writeArchive(config: config, lowerDiffIDs: Self.diffIDs(of: basis.previousImage), layer: layer,
                               tags: tags, to: archivePath)
@@ -68,9 +71,11 @@ struct DeltaImage: Sendable {
     }
 
     /// The new image's configuration: the previous image's (architecture, OS, `config` with its user, entrypoint,
-    /// environment, ports, stop signal…) with `labels` and one more diff ID. The engine's inspect answer does not
-    /// give the history steps' layer flags, so the history is left out rather than guessed.
-    static func configuration(previous: JSONValue, layer: DeltaLayer, labels: [String: String]) throws -> [UInt8] {
+    /// environment, ports, stop signal…) with `labels`, one more diff ID and one more history step. The engine
+    /// gives the history's steps without their layer flags: a step of size 0 is taken for one without a layer,
+    /// and when that does not account for every layer the history is left out rather than guessed.
+    static func configuration(previous: JSONValue, history: [ImageHistoryStep], layer: DeltaLayer,
+                              labels: [String: String], step: String) throws -> [UInt8] {
         var config: [String: JSONValue] = [:]
         if case .object(let fields)? = previous["Config"] { config = fields }
         config["Labels"] = .object(labels.mapValues(JSONValue.string))
@@ -86,6 +91,18 @@ struct DeltaImage: Sendable {
             ]),
         ]
         if let variant = previous["Variant"], variant != .string("") { image["variant"] = variant }
+        let steps = history.reversed().map { entry -> JSONValue in
+            var fields: [String: JSONValue] = [
+                "created": .string(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(entry.created ?? 0)))),
+                "created_by": .string(entry.createdBy ?? ""),
+            ]
+            if let comment = entry.comment, !comment.isEmpty { fields["comment"] = .string(comment) }
+            if entry.size == 0 { fields["empty_layer"] = .bool(true) }
+            return .object(fields)
+        }
+        if steps.filter({ $0["empty_layer"] == nil }).count == diffIDs(of: previous).count {
+            image["history"] = .array(steps + [.object(["created": .string(created), "created_by": .string(step)])])
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(JSONValue.object(image)))

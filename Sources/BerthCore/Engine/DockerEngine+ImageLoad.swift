@@ -53,6 +53,29 @@ extension DockerEngine {
     }
 }
 
+extension DockerEngine {
+    /// An image's history, newest step first (`GET /images/{id}/history`).
+    func imageHistory(_ image: String) async throws -> [ImageHistoryStep] {
+        try await getJSON([ImageHistoryStep].self, path: "/images/\(EngineQuery.percentEncodePath(image))/history",
+                          operation: "read the history of the image \(image)", notFound: "image \(image)")
+    }
+}
+
+/// One step of an image's history as the engine answers it.
+struct ImageHistoryStep: Decodable, Sendable {
+    var created: Int64?
+    var createdBy: String?
+    var comment: String?
+    var size: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case created = "Created"
+        case createdBy = "CreatedBy"
+        case comment = "Comment"
+        case size = "Size"
+    }
+}
+
 /// A file read in chunks, as a request body.
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
