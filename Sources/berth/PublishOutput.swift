@@ -89,6 +89,11 @@ final class PublishOutput: Sendable {
                 clearLiveLine()
                 status("berth: warning: \(message)", sitePath)
                 if live { draw(&site, now: now) }
+            case .imagePath(let choice):
+                clearLiveLine()
+                let path = choice.path == .delta ? "one layer of the changes" : "full build"
+                status("    \(path): \(choice.reason)", sitePath)
+                if live { draw(&site, now: now) }
             }
         }
     }

@@ -39,7 +39,7 @@ struct BuildContextTests {
         let (entries, summary) = try await pack(site)
         #expect(entries.map(\.path.trimmingSlash) == [
             "Dockerfile", "site", "site/a", "site/a/private.txt", "site/a/run.sh", "site/a-b.txt", "site/b",
-            "site/b/z.css", "site/index.html",
+            "site/b/z.css", "site/index.html", "site-manifest.json",
         ])
         for entry in entries {
             #expect(entry.uid == 0 && entry.gid == 0)

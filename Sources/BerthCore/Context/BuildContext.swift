@@ -37,9 +37,11 @@ public struct BuildContext: Sendable {
     public func stream() -> ContextStream {
         let channel = ChunkChannel(capacity: Self.bufferedChunks)
         let context = self
+        let contextStream = ContextStream(channel: channel)
         let thread = Thread {
             do {
-                try context.produce(into: channel)
+                let manifest = try context.produce(into: channel)
+                contextStream.record(manifest)
                 channel.finish(.success(()))
             } catch {
                 channel.finish(.failure(channel.isCancelled ? CancellationError() : error))
@@ -47,7 +49,7 @@ public struct BuildContext: Sendable {
         }
         thread.name = "berth-pack"
         thread.start()
-        return ContextStream(channel: channel)
+        return contextStream
     }
 
     /// Packs the whole context without keeping it, to learn its digest and size.
@@ -58,7 +60,29 @@ public struct BuildContext: Sendable {
         return summary
     }
 
-    private func produce(into channel: ChunkChannel) throws {
+    /// Packs the whole context without keeping it, to learn its digest and size and the site's file manifest.
+    public func summaryAndManifest() async throws -> (ContextSummary, SiteManifest) {
+        let stream = stream()
+        for try await _ in stream {}
+        guard let summary = stream.summary, let manifest = stream.manifest else {
+            throw ContextError.archive("the stream ended without a digest")
+        }
+        return (summary, manifest)
+    }
+
+    /// SHA-256 of the rendered files (Dockerfile, server configuration): two versions whose recipes are equal
+    /// differ only in the site's files, which is what a delta layer can carry.
+    public var recipeDigest: String {
+        var bytes: [UInt8] = []
+        for file in rootFiles {
+            bytes += Array(file.name.utf8) + [0] + Array(file.contents.utf8) + [0]
+        }
+        return "sha256:" + ContentHasher.hex(of: bytes)
+    }
+
+    /// Packs the context into `channel`, and returns the manifest of the site's files it packed (also packed last,
+    /// as `BuildContextLayout.siteManifest`, for the Dockerfile to copy into the image).
+    private func produce(into channel: ChunkChannel) throws -> SiteManifest {
         var pending = ByteBufferAllocator().buffer(capacity: Self.chunkSize)
         func flush() -> Bool {
             guard pending.readableBytes > 0 else { return true }
@@ -77,24 +101,33 @@ public struct BuildContext: Sendable {
         }
         let siteDirectory = BuildContextLayout.siteDirectory
         try writer.addDirectory(siteDirectory)
+        var manifest: [SiteManifest.Entry] = []
         try tree.forEachEntry { entry in
             let path = siteDirectory + "/" + entry.path
             switch entry.kind {
             case .directory:
                 try writer.addDirectory(path)
+                manifest.append(.directory(entry.path))
             case .symlink(let target):
                 try writer.addSymlink(path, target: target)
+                manifest.append(.symlink(entry.path, target: target))
             case .file(let size, let executable):
+                var hasher = ContentHasher()
                 do {
                     try writer.addFile(path, from: entry.source, sourcePath: entry.sourcePath, size: size,
-                                       executable: executable)
+                                       executable: executable, observe: { hasher.update($0) })
                 } catch let error as TarWriter.UnopenableFile {
                     throw EntryProblem(path: entry.path, kind: .unreadable(reason: error.reason))
                 }
+                manifest.append(.file(entry.path, size: size, sha256: hasher.hex(), executable: executable,
+                                      source: entry.sourcePath))
             }
         }
+        let siteManifest = SiteManifest(entries: manifest)
+        try writer.addFile(BuildContextLayout.siteManifest, contents: try siteManifest.encoded())
         try writer.finish()
         guard flush() else { throw CancellationError() }
+        return siteManifest
     }
 }
 
@@ -106,6 +139,7 @@ public final class ContextStream: AsyncSequence, @unchecked Sendable {
     private let channel: ChunkChannel
     private let lock = NSLock()
     private var recordedSummary: ContextSummary?
+    private var recordedManifest: SiteManifest?
 
     init(channel: ChunkChannel) {
         self.channel = channel
@@ -117,6 +151,15 @@ public final class ContextStream: AsyncSequence, @unchecked Sendable {
 
     fileprivate func record(_ summary: ContextSummary) {
         lock.withLock { recordedSummary = summary }
+    }
+
+    /// The manifest of the site's files packed, once the packer has finished.
+    public var manifest: SiteManifest? {
+        lock.withLock { recordedManifest }
+    }
+
+    fileprivate func record(_ manifest: SiteManifest) {
+        lock.withLock { recordedManifest = manifest }
     }
 
     /// Stops the packer; the consumer's next read ends with `CancellationError`.

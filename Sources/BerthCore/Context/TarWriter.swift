@@ -89,8 +89,9 @@ final class TarWriter {
     /// `size` bytes seen when the site was walked; if it changed, the archive is abandoned with an error rather
     /// than finished with a wrong entry. A file that cannot be opened throws `UnopenableFile` before anything is
     /// written.
+    /// `observe` sees the content as it is copied (to hash it).
     func addFile(_ path: String, from source: SourceName, sourcePath: String, size: Int64,
-                 executable: Bool) throws {
+                 executable: Bool, observe: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         // O_NONBLOCK: if a FIFO has taken the file's place since it was seen, opening it must not hang.
         let descriptor = openat(source.directory, source.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -117,7 +118,11 @@ final class TarWriter {
                 throw ContextError.site(.fileChanged(path: sourcePath))
             }
             if count > 0 {
-                let written = readBuffer.withUnsafeBytes { writeData(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                let written = readBuffer.withUnsafeBytes { buffer in
+                    let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+                    observe?(chunk)
+                    return writeData(chunk)
+                }
                 try checkWritten(written, path: path)
                 remaining -= Int64(count)
             }

@@ -16,6 +16,8 @@ public enum PublishEvent: Sendable {
     /// Another publish or rollback of the site holds its lock; this one waits.
     case waitingForLock(holder: String)
     case warning(String)
+    /// How the image is made (one delta layer or the full build), and why.
+    case imagePath(ImagePathChoice)
 }
 
 /// What a publish did, for people and for CI (`--json`).
@@ -39,4 +41,6 @@ public struct PublishResult: Sendable, Codable, Equatable {
     /// Seconds the site did not answer while the previous version handed over to the new one (from stopping the
     /// previous container to the new one's first 200 on the site's port); nil when no previous version ran.
     public var switchSeconds: Double? = nil
+    /// How the image was made (`delta` or `full`) and why; nil when nothing was made (up to date).
+    public var imagePath: ImagePathChoice? = nil
 }

@@ -42,13 +42,10 @@ public struct Publisher: Sendable {
         let memory = options.memory ?? site.config.memory ?? .defaultLimit
         let portRequest = options.port ?? site.config.port.map(PortRequest.fixed) ?? .auto
         let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
+        // Rendering the templates finds what is wrong with the site's settings before the engine is touched; the
+        // files are read (hashed) once, after the engine says whether an edge's address goes into the config.
         var context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
-        var summary = try await context.summary()
-        if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
-            events(.warning(warning))
-        }
-        timer.finish(.pack)
         if site.config.checkPath == nil, !site.tree.ships(file: "index.html") {
             events(.warning("\(sitePath) has no index.html at its root, so / has nothing to serve and the check "
                 + "will fail; add one, or set check_path in berth.yml to a page the site has"))
@@ -73,8 +70,12 @@ public struct Publisher: Sendable {
             // Behind the edge the server logs the client address the edge saw (`X-Forwarded-For`).
             context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage, trustedProxy: gateway)
-            summary = try await context.summary()
         }
+        let (summary, manifest) = try await context.summaryAndManifest()
+        if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
+            events(.warning(warning))
+        }
+        timer.finish(.pack)
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)
@@ -83,8 +84,8 @@ public struct Publisher: Sendable {
         }) {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
                                    memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
-                                   context: context, summary: summary, baseImage: baseImage.description,
-                                   siteDomains: site.config.domains)
+                                   context: context, summary: summary, manifest: manifest,
+                                   baseImage: baseImage.description, siteDomains: site.config.domains)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -100,6 +101,8 @@ public struct Publisher: Sendable {
         var checkPath: String?
         var context: BuildContext
         var summary: ContextSummary
+        /// The site's files as packed (the next publish's delta starts from it).
+        var manifest: SiteManifest
         var baseImage: String
         /// berth.yml's `domains`.
         var siteDomains: [EdgeHostname] = []
@@ -143,6 +146,7 @@ public struct Publisher: Sendable {
         buildLabels[BerthLabel.digest] = summary.digest
         buildLabels[BerthLabel.version] = version
         buildLabels[BerthLabel.checkPath] = plan.checkPath
+        buildLabels[DeltaLabel.recipe] = plan.context.recipeDigest
         if let tag = options.tag {
             var hosts: [(name: String, engine: DockerEngine)] = [(host.name, engine)]
             if let builder { hosts.append((builder.host.name, builder.engine)) }
@@ -165,8 +169,27 @@ public struct Publisher: Sendable {
         timer.start(.build, detail: builder.map { "\(image) on \($0.host.name)" } ?? image)
         // `latest` moves only once the new version serves (see `markLatest`).
         let buildOptions = BuildOptions(tags: [image] + (builder == nil ? pendingMark : []), labels: buildLabels)
+        let deltaPlan = await DeltaPlanner(host: host, engine: engine, environment: environment).plan(
+            existing: existing, recipe: plan.context.recipeDigest, base: base, manifest: plan.manifest,
+            versionExists: madeImage.existedBefore)
+        var imagePath = deltaPlan.choice
+        // A delta is made where the running version's layers are: on the target, even with a build host.
+        var imageEngine = buildEngine
         let replaced: Replacement.Outcome
         do {
+            if let basis = deltaPlan.basis {
+                do {
+                    let made = try await DeltaImage(basis: basis, siteRoot: plan.context.tree.root,
+                                                    sitePath: plan.sitePath)
+                        .make(on: engine, labels: buildLabels, tags: [image] + pendingMark)
+                    for (stage, seconds) in made.seconds { timer.record(stage, seconds: seconds) }
+                    imageEngine = engine
+                } catch let refusal as DeltaRefusal {
+                    imagePath = .full("\(refusal); built in full instead")
+                }
+            }
+            events(.imagePath(imagePath))
+            if imagePath.path == .full {
             let stream = try await BuildCacheRace.retrying(warn: { events(.warning($0)) }) { _ in
                 let stream = plan.context.stream()
                 let upload = CountedUpload(stream) { sent in
@@ -186,16 +209,17 @@ public struct Publisher: Sendable {
             guard stream.summary?.digest == summary.digest else {
                 throw PublishError.siteChangedDuringPublish(site: plan.sitePath)
             }
+            }
             timer.finish(.build)
 
             if let registry {
                 timer.start(.push, detail: registry)
-                try await push(repository: repository, tag: version, from: buildEngine, registryAuth: registryAuth,
+                try await push(repository: repository, tag: version, from: imageEngine, registryAuth: registryAuth,
                                events: events)
                 timer.finish(.push)
             }
 
-            if builder != nil {
+            if builder != nil && imagePath.path == .full {
                 timer.start(.pull, detail: "\(image) to \(host.name)")
                 for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
                     if case .progress(let progress) = event { events(.progress(.pull, progress)) }
@@ -215,7 +239,7 @@ public struct Publisher: Sendable {
             await madeImage.remove()
             throw error
         }
-        await markLatest(image: image, repository: repository, registry: registry, buildEngine: buildEngine,
+        await markLatest(image: image, repository: repository, registry: registry, buildEngine: imageEngine,
                          registryAuth: registryAuth, events: events)
         let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
         if let builder {
@@ -225,7 +249,7 @@ public struct Publisher: Sendable {
             host: host.name, user: identity.user, site: identity.site, containerID: replaced.containerID,
             containerName: identity.containerName, image: image, digest: summary.digest, version: version,
             url: replaced.url, memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds,
-            removedVersions: removedVersions, switchSeconds: replaced.switchSeconds)
+            removedVersions: removedVersions, switchSeconds: replaced.switchSeconds, imagePath: imagePath)
     }
 
     /// The site's current container, if any. A container of that name that is not this site's is never touched.
@@ -359,6 +383,11 @@ struct StageTimer {
         started[stage] = clock.now
         logger.info("\(stage.rawValue) started", metadata: ["detail": "\(detail)"])
         events(.stageStarted(stage, detail: detail))
+    }
+
+    /// Seconds of a part of a stage (a delta's layer and load), for the result's split of the time.
+    mutating func record(_ part: String, seconds value: Double) {
+        seconds[part] = (value * 1000).rounded() / 1000
     }
 
     mutating func finish(_ stage: PublishStage) {

@@ -18,6 +18,9 @@ public struct PublishEventRecord: Sendable, Codable, Equatable {
     public var url: String?
     public var holder: String?
     public var message: String?
+    /// `image-path`: `delta` or `full`, and `reason`.
+    public var path: String?
+    public var reason: String?
 
     public init(event: String, sitePath: String? = nil) {
         self.event = event
@@ -51,6 +54,9 @@ public struct PublishEventRecord: Sendable, Codable, Equatable {
         case .warning(let message):
             self.init(event: "warning", sitePath: sitePath)
             self.message = message
+        case .imagePath(let choice):
+            self.init(event: "image-path", sitePath: sitePath)
+            (path, reason) = (choice.path.rawValue, choice.reason)
         }
     }
 

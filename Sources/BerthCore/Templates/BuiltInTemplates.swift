@@ -11,6 +11,8 @@ FROM {{baseImage}}
 LABEL {{imageLabels}}
 COPY nginx.conf /etc/berth/nginx.conf
 COPY {{siteDirectory}}/ {{siteRoot}}/
+# The list of the site's files, read back by the next publish to ship only what changed.
+COPY {{siteManifest}} {{siteManifestInImage}}
 USER {{user}}
 EXPOSE {{port}}
 STOPSIGNAL SIGQUIT
@@ -104,6 +106,8 @@ FROM {{baseImage}}
 LABEL {{imageLabels}}
 COPY berth_server.py /etc/berth/berth_server.py
 COPY {{siteDirectory}}/ {{siteRoot}}/
+# The list of the site's files, read back by the next publish to ship only what changed.
+COPY {{siteManifest}} {{siteManifestInImage}}
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 USER {{user}}
 EXPOSE {{port}}

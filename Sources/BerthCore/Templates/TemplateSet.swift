@@ -53,6 +53,8 @@ public struct TemplateValues: Sendable, Equatable {
             "spa": spa,
             "siteDirectory": BuildContextLayout.siteDirectory,
             "siteRoot": BuildContextLayout.siteRootInImage,
+            "siteManifest": BuildContextLayout.siteManifest,
+            "siteManifestInImage": BuildContextLayout.siteManifestInImage,
         ]
         context["errorPage"] = errorPage?.text ?? false
         context["trustedProxy"] = trustedProxy?.text ?? false
@@ -64,6 +66,9 @@ public struct TemplateValues: Sendable, Equatable {
 public enum BuildContextLayout {
     public static let siteDirectory = "site"
     public static let siteRootInImage = "/srv/site"
+    /// The manifest of the site's files (`SiteManifest`): packed last in the context, copied into the image.
+    public static let siteManifest = "site-manifest.json"
+    public static let siteManifestInImage = "/etc/berth/site-manifest.json"
 }
 
 public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -99,7 +104,8 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension TemplateValues {
-    static let knownNames = ["baseImage", "errorPage", "port", "siteDirectory", "siteRoot", "spa", "user"]
+    static let knownNames = ["baseImage", "errorPage", "port", "siteDirectory", "siteManifest", "siteManifestInImage",
+                             "siteRoot", "spa", "user"]
 }
 
 /// The Mustache templates for every server, built into berth or read from a directory laid out the same way:

@@ -164,6 +164,12 @@ struct PublishFixture {
         try templates(changing: "nginx/Dockerfile.mustache", { $0 + "RUN false\n" })
     }
 
+    /// A copy of berth's templates whose nginx configuration has one more comment: it renders differently and
+    /// serves the same.
+    func templatesWithComment() throws -> String {
+        try templates(changingNginxConfig: { $0 + "\n# changed by a test\n" })
+    }
+
     private func templates(changingNginxConfig change: (String) -> String) throws -> String {
         try templates(changing: "nginx/nginx.conf.mustache", change)
     }
