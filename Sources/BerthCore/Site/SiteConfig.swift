@@ -10,9 +10,11 @@ public struct SiteConfig: Sendable, Equatable {
     public var errorPage: SiteFilePath?
     /// The path the serve check asks for (default `/`): a page that exists when the site has no `index.html`.
     public var checkPath: String?
+    /// Parts of the site behind a password (nginx).
+    public var basicAuth: [BasicAuthArea] = []
 
     public static let fileName = "berth.yml"
-    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path"]
+    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path", BasicAuthArea.key]
 
     public init(server: ServerKind? = nil, memory: MemoryLimit? = nil, port: Int? = nil, spa: Bool = false,
                 errorPage: SiteFilePath? = nil) {
@@ -64,6 +66,9 @@ public struct SiteConfig: Sendable, Equatable {
                     + "and holds only letters, digits and - . _ ~ / (at most 200)")
             }
             checkPath = text
+        }
+        if let entry = mapping.entries.first(where: { $0.key == BasicAuthArea.key }) {
+            basicAuth = try BasicAuthArea.parseList(entry.value, file: file)
         }
     }
 

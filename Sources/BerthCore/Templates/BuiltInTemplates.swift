@@ -10,6 +10,9 @@ enum BuiltInTemplates {
 FROM {{baseImage}}
 LABEL {{imageLabels}}
 COPY nginx.conf /etc/berth/nginx.conf
+{{#basicAuth}}
+COPY {{file}} /etc/berth/{{file}}
+{{/basicAuth}}
 COPY {{siteDirectory}}/ {{siteRoot}}/
 USER {{user}}
 EXPOSE {{port}}
@@ -17,6 +20,79 @@ STOPSIGNAL SIGQUIT
 # Replaces the base image's entrypoint: the official image's start-up scripts try to edit files, and the root
 # filesystem is read-only at run time.
 ENTRYPOINT ["nginx", "-c", "/etc/berth/nginx.conf", "-e", "stderr", "-g", "daemon off;"]
+
+"""###,
+        "nginx/_basic_auth.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#hasBasicAuth}}
+        auth_basic $berth_auth_realm;
+        auth_basic_user_file $berth_auth_file;
+{{/hasBasicAuth}}
+
+"""###,
+        "nginx/_basic_auth_maps.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#hasBasicAuth}}
+    # basic_auth of berth.yml: the longest protected path that holds the request decides whose password it takes.
+    map $uri $berth_auth_realm {
+{{#basicAuth}}
+        ~{{pattern}} "{{path}}";
+{{/basicAuth}}
+        default off;
+    }
+    map $uri $berth_auth_file {
+{{#basicAuth}}
+        ~{{pattern}} /etc/berth/{{file}};
+{{/basicAuth}}
+        default /dev/null;
+    }
+{{/hasBasicAuth}}
+
+"""###,
+        "nginx/_redirect_action.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#redirect}}return {{status}} "{{target}}$is_args$args";{{/redirect}}{{#rewrite}}rewrite ^ "{{target}}" last;{{/rewrite}}{{#notFound}}error_page 404 "{{target}}"; return 404;{{/notFound}}
+
+"""###,
+        "nginx/_redirects.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#redirects}}
+        # _redirects, line {{line}}. Regular-expression locations are tried in file order: the first match wins.
+        location ~ {{pattern}} {
+{{#force}}
+            {{> _redirect_action}}
+        }
+{{/force}}
+{{^force}}
+            # A file or directory at the path is served; the rule applies where there is none.
+            try_files $uri $uri/ @berth_redirect_{{line}};
+        }
+        location @berth_redirect_{{line}} {
+            {{> _redirect_action}}
+        }
+{{/force}}
+{{/redirects}}
+
+"""###,
+        "nginx/_response_header_maps.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+    # Response headers: berth's defaults and the site's _headers. For each header, the first pattern that matches
+    # the path served gives its value; an empty value sends no header.
+{{#responseHeaders}}
+    map $uri ${{variable}} {
+{{#entries}}
+        ~{{pattern}} "{{value}}";
+{{/entries}}
+        default "{{defaultValue}}";
+    }
+{{/responseHeaders}}
+
+"""###,
+        "nginx/_response_headers.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#responseHeaders}}
+        add_header {{name}} ${{variable}} always;
+{{/responseHeaders}}
 
 """###,
         "nginx/nginx.conf.mustache": ###"""
@@ -56,24 +132,24 @@ http {
     gzip_types text/plain text/css text/xml text/javascript application/javascript application/json
                application/xml application/rss+xml application/atom+xml image/svg+xml;
 
-    # berth packs every file with one fixed modification time so that images are reproducible. nginx builds
-    # ETag and Last-Modified from that time and the size, which would call an edited file of the same size
-    # unchanged; so caching rests on Cache-Control alone: HTML is fetched afresh every time, assets are kept
-    # for an hour.
-    etag off;
-    if_modified_since off;
-    map $sent_http_content_type $berth_cache_control {
+    # berth packs each file with a modification time derived from its content, so nginx's ETag and Last-Modified
+    # change exactly when a file's content does, and conditional requests (304 Not Modified) are safe. HTML is
+    # revalidated on every use; other files are kept five minutes, then revalidated, unless _headers says otherwise.
+    map $sent_http_content_type $berth_cache_control_by_type {
         ~^text/html "no-cache";
-        default "public, max-age=3600";
+        default "public, max-age=300";
     }
+{{> _response_header_maps}}
+{{> _basic_auth_maps}}
 
     server {
         listen {{port}} default_server;
         root {{siteRoot}};
         index index.html;
 
-        add_header X-Content-Type-Options nosniff always;
-        add_header Cache-Control $berth_cache_control;
+{{> _response_headers}}
+{{> _basic_auth}}
+{{> _redirects}}
 
         location / {
 {{#spa}}

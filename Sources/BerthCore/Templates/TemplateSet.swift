@@ -23,15 +23,18 @@ public struct TemplateValues: Sendable, Equatable {
     /// Labels written into the Dockerfile (one `LABEL` step, cached across publishes of the site), rather than
     /// passed to the build, where the classic builder adds a step, and a container, for each.
     public var imageLabels: [String: String]
+    /// `_redirects`, `_headers` and `basic_auth`, checked.
+    public var rules: SiteRules
 
     public init(baseImage: ImageReference, port: Int, user: String, spa: Bool, errorPage: SiteFilePath?,
-                imageLabels: [String: String]) {
+                imageLabels: [String: String], rules: SiteRules = SiteRules()) {
         self.baseImage = baseImage
         self.port = port
         self.user = user
         self.spa = spa
         self.errorPage = errorPage
         self.imageLabels = imageLabels
+        self.rules = rules
     }
 
     /// `key="value" …`, sorted by key, for a Dockerfile `LABEL` instruction.
@@ -53,6 +56,7 @@ public struct TemplateValues: Sendable, Equatable {
             "siteRoot": BuildContextLayout.siteRootInImage,
         ]
         context["errorPage"] = errorPage?.text ?? false
+        context.merge(rules.mustacheContext) { current, _ in current }
         return context
     }
 }
@@ -96,7 +100,8 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension TemplateValues {
-    static let knownNames = ["baseImage", "errorPage", "port", "siteDirectory", "siteRoot", "spa", "user"]
+    static let knownNames = ["baseImage", "basicAuth", "errorPage", "hasBasicAuth", "port", "redirects",
+                              "responseHeaders", "siteDirectory", "siteRoot", "spa", "user"]
 }
 
 /// The Mustache templates for every server, built into berth or read from a directory laid out the same way:
