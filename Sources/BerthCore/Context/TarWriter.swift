@@ -26,6 +26,10 @@ final class TarWriter {
         return fixedModificationTime + time_t(leading % modificationTimeSpan)
     }
 
+    static func modificationTime(content: [UInt8]) -> time_t {
+        modificationTime(contentDigest: SHA256.hash(data: content))
+    }
+
     private static let fileType: UInt32 = 0o100000
     private static let directoryType: UInt32 = 0o040000
     private static let symlinkType: UInt32 = 0o120000
@@ -89,7 +93,7 @@ final class TarWriter {
                  modificationTime: time_t? = nil) throws(ContextError) {
         try writeHeader(path: path, type: Self.fileType, permissions: executable ? 0o755 : 0o644,
                         size: Int64(contents.count),
-                        modificationTime: modificationTime ?? Self.modificationTime(contentDigest: SHA256.hash(data: contents)))
+                        modificationTime: modificationTime ?? Self.modificationTime(content: contents))
         let written = contents.withUnsafeBytes { writeData($0) }
         try checkWritten(written, path: path)
     }

@@ -125,6 +125,7 @@ public struct SitePathPattern: Sendable, Hashable, CustomStringConvertible {
     static func describe(_ scalar: Unicode.Scalar) -> String {
         switch scalar {
         case "\n": "a newline"
+        case "\r": "a carriage return"
         case "\t": "a tab"
         case " ": "a space"
         default:
