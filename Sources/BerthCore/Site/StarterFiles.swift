@@ -85,12 +85,22 @@ extension StarterFiles {
         # default, /, needs an index.html; a site without one names a page it has, such as /health.html.
         # check_path: /
 
+        # Paths behind a password (nginx). Only hashes go here: `berth passwd` reads a password on standard input and
+        # prints one. "/" protects the whole site; where areas nest, the longest path holding a request decides.
+        # basic_auth: []
+        #   - path: /private/
+        #     users:
+        #       ann: "$6$…"
+
+        # Redirects and response headers are files beside index.html, in Netlify's formats (nginx): _redirects
+        # (FROM TO [STATUS], such as /old /new 301) and _headers (a path, then indented Name: value lines).
+
         """
 
     static let dockerignore = """
         # Files of this directory that are not part of the site: berth leaves them out of the image, with Docker's
         # own .dockerignore rules (*, ?, [...], **, ! exceptions; the last line that matches wins).
-        # berth never ships .git, .dockerignore and berth.yml, whatever this file says.
+        # berth never ships .git, .dockerignore, berth.yml, _redirects and _headers, whatever this file says.
         .github
         **/.DS_Store
         **/Thumbs.db
