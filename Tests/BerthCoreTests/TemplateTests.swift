@@ -47,7 +47,8 @@ struct TemplateTests {
                       - path: /private/admin
                         users:
                           bob: "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"
-                    """).basicAuth)
+                    """).basicAuth,
+                cleanURLs: true)
         }
     }
 

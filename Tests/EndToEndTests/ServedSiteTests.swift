@@ -36,8 +36,9 @@ struct ServedSiteTests {
         Combination(name: "spa and error_page", berthYML: "spa: true\nerror_page: errors/missing.html\n",
                     files: ["index.html": "home", "errors/missing.html": "gone"]),
         Combination(name: "python", berthYML: "server: python\n", files: ["index.html": "home"]),
+        Combination(name: "clean_urls", berthYML: "clean_urls: true\n", files: ["index.html": "home"]),
         Combination(name: "_redirects, _headers and basic_auth, with values nginx would read if pasted",
-                    berthYML: "spa: true\nbasic_auth:\n  - path: /private/\n    users:\n      ann: \"\(StaticHostTests.annHash)\"\n"
+                    berthYML: "spa: true\nclean_urls: true\nbasic_auth:\n  - path: /private/\n    users:\n      ann: \"\(StaticHostTests.annHash)\"\n"
                         + "  - path: /\n    users:\n      bob.s: \"\(StaticHostTests.annHash)\"\n",
                     files: ["index.html": "home", "404.html": "gone", "_redirects": StaticHostTests.redirects,
                             "_headers": StaticHostTests.headers]),

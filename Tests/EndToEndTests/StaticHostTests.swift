@@ -119,6 +119,32 @@ struct StaticHostTests {
         }
     }
 
+    @Test("clean_urls: /about serves about.html; /about.html and /docs/index.html redirect to their clean URLs")
+    func cleanURLs() async throws {
+        try await PublishFixture.run { fixture in
+            let directory = try ServedSiteTests.site([
+                "index.html": "<h1>home</h1>", "about.html": "<h1>about</h1>", "docs/index.html": "<h1>docs</h1>",
+                SiteConfig.fileName: "clean_urls: true\n",
+            ])
+            let url = try ServedSiteTests.publish(fixture, directory, name: "clean")
+            let base = String(url.dropLast())
+            let about = try await ServedSiteTests.answer(base + "/about")
+            #expect(about.status == 200 && about.body == "<h1>about</h1>", "\(about)")
+            #expect(about.headers["cache-control"] == "no-cache")
+            for (path, location) in [("/about.html?x=1", "/about?x=1"), ("/docs/index.html", "/docs/"),
+                                     ("/index.html", "/")] {
+                let moved = try await ServedSiteTests.answer(base + path)
+                #expect(moved.status == 301 && moved.headers["location"] == location, "\(path): \(moved)")
+            }
+            let home = try await ServedSiteTests.answer(url)
+            #expect(home.status == 200 && home.body == "<h1>home</h1>", "/ is not sent round in a loop: \(home)")
+            let docs = try await ServedSiteTests.answer(base + "/docs/")
+            #expect(docs.status == 200 && docs.body == "<h1>docs</h1>", "\(docs)")
+            let missing = try await ServedSiteTests.answer(base + "/nowhere")
+            #expect(missing.status == 404)
+        }
+    }
+
     @Test("caching: an unchanged file answers 304, a changed one (same size) 200 with its new content, across a republish")
     func conditionalRequestsAcrossRepublish() async throws {
         try await PublishFixture.run { fixture in

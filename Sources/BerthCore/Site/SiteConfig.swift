@@ -12,9 +12,11 @@ public struct SiteConfig: Sendable, Equatable {
     public var checkPath: String?
     /// Parts of the site behind a password (nginx).
     public var basicAuth: [BasicAuthArea] = []
+    /// `/about` serves `about.html`; `/about.html` redirects to `/about` (nginx).
+    public var cleanURLs = false
 
     public static let fileName = "berth.yml"
-    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path", BasicAuthArea.key]
+    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path", BasicAuthArea.key, "clean_urls"]
 
     public init(server: ServerKind? = nil, memory: MemoryLimit? = nil, port: Int? = nil, spa: Bool = false,
                 errorPage: SiteFilePath? = nil) {
@@ -53,6 +55,7 @@ public struct SiteConfig: Sendable, Equatable {
             self.port = port
         }
         spa = try mapping.bool("spa") ?? false
+        cleanURLs = try mapping.bool("clean_urls") ?? false
         if let (text, line) = try mapping.string("error_page") {
             do {
                 errorPage = try SiteFilePath(parsing: text)

@@ -85,6 +85,9 @@ extension StarterFiles {
         # default, /, needs an index.html; a site without one names a page it has, such as /health.html.
         # check_path: /
 
+        # true: /about serves about.html, and /about.html (or /docs/index.html) redirects to /about (/docs/) (nginx).
+        # clean_urls: false
+
         # Paths behind a password (nginx). Only hashes go here: `berth passwd` reads a password on standard input and
         # prints one. "/" protects the whole site; where areas nest, the longest path holding a request decides.
         # basic_auth: []

@@ -49,6 +49,20 @@ ENTRYPOINT ["nginx", "-c", "/etc/berth/nginx.conf", "-e", "stderr", "-g", "daemo
 {{/hasBasicAuth}}
 
 """###,
+        "nginx/_clean_urls.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#cleanUrls}}
+        # clean_urls: a page asked by its file name is sent to its clean URL, the query string kept. The request as
+        # the browser sent it is matched, so nginx's own internal redirect of / to /index.html is left alone.
+        if ($request_uri ~ "^(?<berth_clean_path>/(?:[^?]*/)?)index\.html(?<berth_clean_query>\?.*)?$") {
+            return 301 "$berth_clean_path$berth_clean_query";
+        }
+        if ($request_uri ~ "^(?<berth_clean_path>/[^?]*[^/?])\.html(?<berth_clean_query>\?.*)?$") {
+            return 301 "$berth_clean_path$berth_clean_query";
+        }
+{{/cleanUrls}}
+
+"""###,
         "nginx/_redirect_action.mustache": ###"""
 {{%CONTENT_TYPE: TEXT}}
 {{#redirect}}return {{status}} "{{target}}$is_args$args";{{/redirect}}{{#rewrite}}rewrite ^ "{{target}}" last;{{/rewrite}}{{#notFound}}error_page 404 "{{target}}"; return 404;{{/notFound}}
@@ -65,7 +79,7 @@ ENTRYPOINT ["nginx", "-c", "/etc/berth/nginx.conf", "-e", "stderr", "-g", "daemo
 {{/force}}
 {{^force}}
             # A file or directory at the path is served; the rule applies where there is none.
-            try_files $uri $uri/ @berth_redirect_{{line}};
+            try_files $uri{{#cleanUrls}} $uri.html{{/cleanUrls}} $uri/ @berth_redirect_{{line}};
         }
         location @berth_redirect_{{line}} {
             {{> _redirect_action}}
@@ -149,14 +163,15 @@ http {
 
 {{> _response_headers}}
 {{> _basic_auth}}
+{{> _clean_urls}}
 {{> _redirects}}
 
         location / {
 {{#spa}}
-            try_files $uri $uri/ /index.html;
+            try_files $uri{{#cleanUrls}} $uri.html{{/cleanUrls}} $uri/ /index.html;
 {{/spa}}
 {{^spa}}
-            try_files $uri $uri/ =404;
+            try_files $uri{{#cleanUrls}} $uri.html{{/cleanUrls}} $uri/ =404;
 {{/spa}}
         }
 {{#errorPage}}

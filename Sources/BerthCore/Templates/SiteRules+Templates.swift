@@ -17,6 +17,7 @@ extension SiteRules {
             "responseHeaders": responseHeadersContext,
             "hasBasicAuth": !basicAuth.isEmpty,
             "basicAuth": basicAuthContext,
+            "cleanUrls": cleanURLs,
         ]
     }
 

@@ -4,12 +4,15 @@ public struct SiteRules: Sendable, Equatable {
     public var redirects: RedirectsFile
     public var headers: HeadersFile
     public var basicAuth: [BasicAuthArea]
+    /// berth.yml's `clean_urls`: `/about` serves `about.html`, and `/about.html` redirects to `/about`.
+    public var cleanURLs: Bool
 
     public init(redirects: RedirectsFile = RedirectsFile(), headers: HeadersFile = HeadersFile(),
-                basicAuth: [BasicAuthArea] = []) {
+                basicAuth: [BasicAuthArea] = [], cleanURLs: Bool = false) {
         self.redirects = redirects
         self.headers = headers
         self.basicAuth = basicAuth
+        self.cleanURLs = cleanURLs
     }
 
     /// What the site uses that only nginx serves, by the name a person would look for ("_redirects", …).
@@ -18,6 +21,7 @@ public struct SiteRules: Sendable, Equatable {
         if !redirects.rules.isEmpty { used.append(RedirectsFile.fileName) }
         if !headers.rules.isEmpty { used.append(HeadersFile.fileName) }
         if !basicAuth.isEmpty { used.append("basic_auth in berth.yml") }
+        if cleanURLs { used.append("clean_urls in berth.yml") }
         return used
     }
 
