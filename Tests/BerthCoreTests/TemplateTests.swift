@@ -48,7 +48,7 @@ struct TemplateTests {
                         users:
                           bob: "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"
                     """).basicAuth,
-                cleanURLs: true)
+                cleanURLs: true, precompress: true)
         }
     }
 

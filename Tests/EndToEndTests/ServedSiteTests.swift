@@ -38,7 +38,7 @@ struct ServedSiteTests {
         Combination(name: "python", berthYML: "server: python\n", files: ["index.html": "home"]),
         Combination(name: "clean_urls", berthYML: "clean_urls: true\n", files: ["index.html": "home"]),
         Combination(name: "_redirects, _headers and basic_auth, with values nginx would read if pasted",
-                    berthYML: "spa: true\nclean_urls: true\nbasic_auth:\n  - path: /private/\n    users:\n      ann: \"\(StaticHostTests.annHash)\"\n"
+                    berthYML: "spa: true\nclean_urls: true\nprecompress: true\nbasic_auth:\n  - path: /private/\n    users:\n      ann: \"\(StaticHostTests.annHash)\"\n"
                         + "  - path: /\n    users:\n      bob.s: \"\(StaticHostTests.annHash)\"\n",
                     files: ["index.html": "home", "404.html": "gone", "_redirects": StaticHostTests.redirects,
                             "_headers": StaticHostTests.headers]),

@@ -145,6 +145,33 @@ struct StaticHostTests {
         }
     }
 
+    @Test("precompress: a text file's gzip copy is sent as it is (strong ETag), and its ETag survives a rebuild")
+    func precompressedFiles() async throws {
+        try await PublishFixture.run { fixture in
+            let css = String(repeating: "h1 { color: red; margin: 0 }\n", count: 200)
+            let directory = try ServedSiteTests.site([
+                "index.html": "<h1>v1</h1>", "app.css": css, SiteConfig.fileName: "precompress: true\n",
+            ])
+            let url = try ServedSiteTests.publish(fixture, directory, name: "gz")
+            let gzip = ("Accept-Encoding", "gzip")
+            let compressed = try await ServedSiteTests.answer(url + "app.css", headers: [gzip])
+            #expect(compressed.status == 200 && compressed.headers["content-encoding"] == "gzip", "\(compressed.headers)")
+            let etag = try #require(compressed.headers["etag"])
+            #expect(!etag.hasPrefix("W/"), "nginx's on-the-fly gzip would weaken the ETag; the .gz file keeps it: \(etag)")
+            #expect(Int(compressed.headers["content-length"] ?? "") ?? .max < css.utf8.count / 10)
+            let plain = try await ServedSiteTests.answer(url + "app.css")
+            #expect(plain.headers["content-encoding"] == nil && plain.body == css)
+
+            // Another file changes, so the image is built again and the .gz made again: same bytes, same time.
+            try Data("<h1>v2</h1>".utf8).write(to: URL(fileURLWithPath: directory + "/index.html"))
+            _ = try ServedSiteTests.publish(fixture, directory, name: "gz")
+            let home = try await ServedSiteTests.answer(url)
+            #expect(home.body == "<h1>v2</h1>")
+            let again = try await ServedSiteTests.answer(url + "app.css", headers: [gzip, ("If-None-Match", etag)])
+            #expect(again.status == 304, "\(again)")
+        }
+    }
+
     @Test("caching: an unchanged file answers 304, a changed one (same size) 200 with its new content, across a republish")
     func conditionalRequestsAcrossRepublish() async throws {
         try await PublishFixture.run { fixture in

@@ -32,7 +32,8 @@ public struct Site: Sendable {
                 message: "error_page \(ConfigValue.quoted(page.text)) is not valid: the site has no regular file "
                     + "there that is shipped (check the name, and that .dockerignore does not leave it out)")
         }
-        var siteRules = SiteRules(basicAuth: config.basicAuth, cleanURLs: config.cleanURLs)
+        var siteRules = SiteRules(basicAuth: config.basicAuth, cleanURLs: config.cleanURLs,
+                                  precompress: config.precompress)
         let redirectsPath = path + "/" + RedirectsFile.fileName
         if let text = try readOptionalFile(redirectsPath) {
             siteRules.redirects = try RedirectsFile(text: text, file: redirectsPath)

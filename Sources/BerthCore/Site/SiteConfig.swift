@@ -14,9 +14,11 @@ public struct SiteConfig: Sendable, Equatable {
     public var basicAuth: [BasicAuthArea] = []
     /// `/about` serves `about.html`; `/about.html` redirects to `/about` (nginx).
     public var cleanURLs = false
+    /// Text files get a gzip copy made in the image, served with `gzip_static` (nginx).
+    public var precompress = false
 
     public static let fileName = "berth.yml"
-    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path", BasicAuthArea.key, "clean_urls"]
+    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path", BasicAuthArea.key, "clean_urls", "precompress"]
 
     public init(server: ServerKind? = nil, memory: MemoryLimit? = nil, port: Int? = nil, spa: Bool = false,
                 errorPage: SiteFilePath? = nil) {
@@ -56,6 +58,7 @@ public struct SiteConfig: Sendable, Equatable {
         }
         spa = try mapping.bool("spa") ?? false
         cleanURLs = try mapping.bool("clean_urls") ?? false
+        precompress = try mapping.bool("precompress") ?? false
         if let (text, line) = try mapping.string("error_page") {
             do {
                 errorPage = try SiteFilePath(parsing: text)

@@ -88,6 +88,10 @@ extension StarterFiles {
         # true: /about serves about.html, and /about.html (or /docs/index.html) redirects to /about (/docs/) (nginx).
         # clean_urls: false
 
+        # true: text files (HTML, CSS, JavaScript, JSON, SVG, XML, text) above 1 KiB get a gzip copy made when the
+        # image is built, sent to browsers that accept gzip instead of compressing on every request (nginx).
+        # precompress: false
+
         # Paths behind a password (nginx). Only hashes go here: `berth passwd` reads a password on standard input and
         # prints one. "/" protects the whole site; where areas nest, the longest path holding a request decides.
         # basic_auth: []

@@ -18,6 +18,7 @@ extension SiteRules {
             "hasBasicAuth": !basicAuth.isEmpty,
             "basicAuth": basicAuthContext,
             "cleanUrls": cleanURLs,
+            "precompress": precompress,
         ]
     }
 

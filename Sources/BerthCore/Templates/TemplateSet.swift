@@ -100,7 +100,7 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension TemplateValues {
-    static let knownNames = ["baseImage", "basicAuth", "cleanUrls", "errorPage", "hasBasicAuth", "port", "redirects",
+    static let knownNames = ["baseImage", "basicAuth", "cleanUrls", "errorPage", "hasBasicAuth", "port", "precompress", "redirects",
                               "responseHeaders", "siteDirectory", "siteRoot", "spa", "user"]
 }
 

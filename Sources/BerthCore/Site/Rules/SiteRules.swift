@@ -6,13 +6,16 @@ public struct SiteRules: Sendable, Equatable {
     public var basicAuth: [BasicAuthArea]
     /// berth.yml's `clean_urls`: `/about` serves `about.html`, and `/about.html` redirects to `/about`.
     public var cleanURLs: Bool
+    /// berth.yml's `precompress`: text files get a gzip copy in the image, served to clients that accept it.
+    public var precompress: Bool
 
     public init(redirects: RedirectsFile = RedirectsFile(), headers: HeadersFile = HeadersFile(),
-                basicAuth: [BasicAuthArea] = [], cleanURLs: Bool = false) {
+                basicAuth: [BasicAuthArea] = [], cleanURLs: Bool = false, precompress: Bool = false) {
         self.redirects = redirects
         self.headers = headers
         self.basicAuth = basicAuth
         self.cleanURLs = cleanURLs
+        self.precompress = precompress
     }
 
     /// What the site uses that only nginx serves, by the name a person would look for ("_redirects", …).
@@ -22,6 +25,7 @@ public struct SiteRules: Sendable, Equatable {
         if !headers.rules.isEmpty { used.append(HeadersFile.fileName) }
         if !basicAuth.isEmpty { used.append("basic_auth in berth.yml") }
         if cleanURLs { used.append("clean_urls in berth.yml") }
+        if precompress { used.append("precompress in berth.yml") }
         return used
     }
 
