@@ -121,7 +121,10 @@ ENTRYPOINT ["nginx", "-c", "/etc/berth/nginx.conf", "-e", "stderr", "-g", "daemo
 {{%CONTENT_TYPE: TEXT}}
 # Rendered by berth from templates/nginx/nginx.conf.mustache.
 # Runs as a non-root user with a read-only root filesystem: the pid file and every temporary path live in /tmp.
-worker_processes auto;
+# One worker: a host runs many sites, and each extra worker costs memory (about 0.6 MiB idle) and, on a busy host,
+# contends for the same cores (scripts/bench-density: 2.0 MiB idle and a lower p99 with 1 worker than with auto
+# on 2 cores).
+worker_processes 1;
 pid /tmp/nginx.pid;
 error_log stderr warn;
 
