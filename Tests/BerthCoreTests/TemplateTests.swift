@@ -91,7 +91,7 @@ struct TemplateTests {
         let config = try #require(files.first { $0.name == "nginx.conf" }).contents
         for line in ["pid /tmp/nginx.pid;", "listen 8080", "server_tokens off;", "gzip on;",
                      "add_header X-Content-Type-Options $berth_header_2 always;",
-                     "map $uri $berth_header_2 {\n        default \"nosniff\";", "add_header Referrer-Policy",
+                     "map $uri $berth_header_2 {\n        volatile;\n        default \"nosniff\";", "add_header Referrer-Policy",
                      "add_header X-Frame-Options", "error_page 404 /404.html;", "include /etc/nginx/mime.types;", "absolute_redirect off;"] {
             #expect(config.contains(line), "nginx.conf lacks \(line)")
         }

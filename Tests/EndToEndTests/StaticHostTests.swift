@@ -97,6 +97,7 @@ struct StaticHostTests {
             let directory = try ServedSiteTests.site([
                 "index.html": "<h1>open</h1>", "private/index.html": "<h1>private page</h1>",
                 "private/notes.txt": "notes",
+                "_redirects": "/leak /private/notes.txt 200\n/leak-forced /private/notes.txt 200!\n",
                 SiteConfig.fileName: "basic_auth:\n  - path: /private/\n    users:\n      ann: \"\(hash)\"\n",
             ])
             let url = try ServedSiteTests.publish(fixture, directory, name: "auth")
@@ -104,7 +105,9 @@ struct StaticHostTests {
 
             let open = try await ServedSiteTests.answer(url)
             #expect(open.status == 200 && open.body.contains("open"))
-            for path in ["/private/", "/private/notes.txt", "/private", "/%70rivate/notes.txt", "//private/notes.txt"] {
+            // A rewrite into the protected area is asked for the password too: nginx checks again after it.
+            for path in ["/private/", "/private/notes.txt", "/private", "/%70rivate/notes.txt", "//private/notes.txt",
+                         "/leak", "/leak-forced"] {
                 let refused = try await ServedSiteTests.answer(base + path)
                 #expect(refused.status == 401, "\(path) without a password: \(refused)")
                 #expect(!refused.body.contains("private page") && !refused.body.contains("notes"))

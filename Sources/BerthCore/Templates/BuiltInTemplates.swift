@@ -42,13 +42,17 @@ ENTRYPOINT ["nginx", "-c", "/etc/berth/nginx.conf", "-e", "stderr", "-g", "daemo
 {{%CONTENT_TYPE: TEXT}}
 {{#hasBasicAuth}}
     # basic_auth of berth.yml: the longest protected path that holds the request decides whose password it takes.
+    # volatile: evaluated afresh after every internal redirect (a rewrite, try_files, error_page), so a rewrite into a
+    # protected path asks for its password; a cached value would keep the answer given for the path first asked.
     map $uri $berth_auth_realm {
+        volatile;
 {{#basicAuth}}
         ~{{pattern}} "{{path}}";
 {{/basicAuth}}
         default off;
     }
     map $uri $berth_auth_file {
+        volatile;
 {{#basicAuth}}
         ~{{pattern}} /etc/berth/{{file}};
 {{/basicAuth}}
@@ -99,9 +103,11 @@ ENTRYPOINT ["nginx", "-c", "/etc/berth/nginx.conf", "-e", "stderr", "-g", "daemo
         "nginx/_response_header_maps.mustache": ###"""
 {{%CONTENT_TYPE: TEXT}}
     # Response headers: berth's defaults and the site's _headers. For each header, the first pattern that matches
-    # the path served gives its value; an empty value sends no header.
+    # the path served gives its value; an empty value sends no header. volatile: never a value cached for a path
+    # asked before an internal redirect.
 {{#responseHeaders}}
     map $uri ${{variable}} {
+        volatile;
 {{#entries}}
         ~{{pattern}} "{{value}}";
 {{/entries}}

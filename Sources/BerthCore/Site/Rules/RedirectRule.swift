@@ -22,7 +22,7 @@ public struct RedirectRule: Sendable, Hashable {
     /// The line of `_redirects` it came from.
     public var line: Int
 
-    /// Parses one non-comment line; `file` only names it in errors.
+    /// Parses one non-comment line, the `number`th of its file.
     init(line text: String, number: Int) throws(RuleTextError) {
         var fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         if let comment = fields.firstIndex(where: { $0.hasPrefix("#") }) { fields.removeSubrange(comment...) }
