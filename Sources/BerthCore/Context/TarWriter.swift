@@ -147,11 +147,19 @@ final class TarWriter {
             }
             reachedEnd = remaining == 0 && count < wanted
         }
+        // A write of the same size between the two passes would leave a time that does not match the content.
         var after = stat()
-        guard fstat(descriptor, &after) == 0, after.st_mtim.tv_sec == info.st_mtim.tv_sec,
-              after.st_mtim.tv_nsec == info.st_mtim.tv_nsec else {
+        guard fstat(descriptor, &after) == 0, Self.sameModification(info, after) else {
             throw ContextError.site(.fileChanged(path: sourcePath))
         }
+    }
+
+    private static func sameModification(_ before: stat, _ after: stat) -> Bool {
+        #if canImport(Darwin)
+        before.st_mtimespec.tv_sec == after.st_mtimespec.tv_sec && before.st_mtimespec.tv_nsec == after.st_mtimespec.tv_nsec
+        #else
+        before.st_mtim.tv_sec == after.st_mtim.tv_sec && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec
+        #endif
     }
 
     /// The SHA-256 of the `size` bytes of an open file; a file of another size has changed since it was seen.

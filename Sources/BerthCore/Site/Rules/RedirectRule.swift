@@ -124,8 +124,7 @@ public enum RedirectTarget: Sendable, Hashable {
         while let scalar = scalars.popFirst() {
             if scalar == ":" {
                 var name = ""
-                while let next = scalars.first, SitePathPattern.isLiteralCharacter(next), next != "-", next != ".",
-                      next != "~" {
+                while let next = scalars.first, SitePathPattern.isPlaceholderCharacter(next) {
                     name.unicodeScalars.append(next)
                     scalars.removeFirst()
                 }

@@ -97,7 +97,12 @@ public struct SitePathPattern: Sendable, Hashable, CustomStringConvertible {
 
     static func isPlaceholderName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, name.utf8.count <= 24, isLetter(first) else { return false }
-        return name.unicodeScalars.allSatisfy { isLetter($0) || ("0"..."9").contains($0) || $0 == "_" }
+        return name.unicodeScalars.allSatisfy(isPlaceholderCharacter)
+    }
+
+    /// Letters, digits and `_`: a placeholder's name ends at the first other character (`:splat.html`).
+    static func isPlaceholderCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        isLetter(scalar) || ("0"..."9").contains(scalar) || scalar == "_"
     }
 
     private static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
