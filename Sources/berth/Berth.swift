@@ -12,7 +12,7 @@ struct Berth: AsyncParsableCommand {
             VersionsCommand.self, RollbackCommand.self, LogsCommand.self, StatsCommand.self, HostsCommand.self,
             EdgeCommand.self,
             RenderCommand.self, PackCommand.self, ShellCommand.self,
-            InitCommand.self,
+            InitCommand.self, PasswdCommand.self,
         ]
     )
 

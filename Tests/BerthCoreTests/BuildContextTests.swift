@@ -44,7 +44,12 @@ struct BuildContextTests {
         for entry in entries {
             #expect(entry.uid == 0 && entry.gid == 0)
             #expect(entry.userName == nil || entry.userName == "")
-            #expect(entry.mtime == 946_684_800)
+            if entry.path.hasSuffix("/") || entry.path == "site" {
+                #expect(entry.mtime == 946_684_800, "\(entry.path)")
+            } else {
+                #expect(entry.mtime == Int(TarWriter.modificationTime(content: Array(entry.text.utf8))),
+                        "\(entry.path)")
+            }
         }
         let modes = Dictionary(uniqueKeysWithValues: entries.map { ($0.path.trimmingSlash, $0.mode) })
         #expect(modes["site/a/run.sh"] == 0o755)
@@ -53,6 +58,23 @@ struct BuildContextTests {
         #expect(modes["site/a"] == 0o755)
         #expect(entries.first { $0.path == "site/index.html" }?.text == "<h1>hi</h1>")
         #expect(summary.digest.hasPrefix("sha256:") && summary.digest.count == 71)
+    }
+
+    @Test("a file's time is derived from its content: the same in any site and path, another once it changes, in the past")
+    func contentDerivedTimes() async throws {
+        let site = try TemporarySite()
+        try site.write("a.css", "h1 { color: red }")
+        try site.write("deep/b.css", "h1 { color: red }")
+        try site.write("c.css", "h1 { color: tan }")
+        let (entries, _) = try await pack(site)
+        let times = Dictionary(uniqueKeysWithValues: entries.map { ($0.path.trimmingSlash, $0.mtime) })
+        let a = try #require(times["site/a.css"])
+        #expect(times["site/deep/b.css"] == a, "the same content, the same time")
+        #expect(times["site/c.css"] != a, "content of the same size but different: another time, so another ETag")
+        #expect(a >= 946_684_800 && a < 946_684_800 + 20 * 365 * 86_400)
+        try site.write("a.css", "h1 { color: tan }")
+        let (again, _) = try await pack(site)
+        #expect(again.first { $0.path == "site/a.css" }?.mtime == times["site/c.css"])
     }
 
     @Test("the same site packs to the same bytes, whatever the files' times, owners and permissions")

@@ -17,7 +17,7 @@ struct SiteConfigTests {
     @Test("an unknown key is an error naming its line")
     func unknownKey() {
         #expect(throws: ConfigFileError(file: "berth.yml", line: 3,
-                                        message: "unknown key 'memroy' in berth.yml; known keys: server, memory, port, spa, error_page, check_path, domains")) {
+                                        message: "unknown key 'memroy' in berth.yml; known keys: server, memory, port, spa, error_page, check_path, domains, basic_auth, clean_urls, precompress")) {
             try SiteConfig(yaml: "server: nginx\n\nmemroy: 64m\n")
         }
     }

@@ -15,13 +15,48 @@ struct TemplateTests {
         var server: ServerKind
         var spa: Bool
         var errorPage: String?
+        var rules = SiteRules()
         var testDescription: String { golden }
+    }
+
+    /// Every kind of rule once: the golden file shows what each renders to.
+    static var everyRule: SiteRules {
+        get throws {
+            SiteRules(
+                redirects: try RedirectsFile(text: """
+                    /old            /new
+                    /blog/:year/*   /posts/:year/:splat.html  302
+                    /ext            https://example.com:8443/x   308
+                    /app/*          /index.html   200
+                    /gone           /closed.html  404
+                    /now            /then         307!
+                    """, file: "_redirects"),
+                headers: try HeadersFile(text: """
+                    /assets/*
+                      Cache-Control: public, max-age=31536000, immutable
+                      X-Robots-Tag: noindex
+                    /*
+                      Content-Security-Policy: default-src 'self'; img-src * {x}
+                      ! X-Frame-Options
+                    """, file: "_headers"),
+                basicAuth: try SiteConfig(yaml: """
+                    basic_auth:
+                      - path: /private/
+                        users:
+                          ann: "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"
+                      - path: /private/admin
+                        users:
+                          bob: "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"
+                    """).basicAuth,
+                cleanURLs: true, precompress: true)
+        }
     }
 
     static let cases = [
         Case(golden: "nginx-default", server: .nginx, spa: false, errorPage: "404.html"),
         Case(golden: "nginx-spa", server: .nginx, spa: true, errorPage: nil),
         Case(golden: "python", server: .python, spa: false, errorPage: nil),
+        Case(golden: "nginx-rules", server: .nginx, spa: false, errorPage: "404.html", rules: (try? everyRule) ?? SiteRules()),
     ]
 
     /// After an intended template change, `scripts/update-golden` rewrites the golden files from what this test
@@ -32,8 +67,9 @@ struct TemplateTests {
         let values = TemplateValues(baseImage: testCase.server.defaultBaseImage, port: 8080,
                                     user: testCase.server.runAsUser, spa: testCase.spa,
                                     errorPage: try testCase.errorPage.map(SiteFilePath.init(parsing:)),
-                                    imageLabels: SiteIdentity(user: "ann", site: "blog").imageLabels(server: testCase.server))
-        let files = try Self.templates.render(server: testCase.server, values: values)
+                                    imageLabels: SiteIdentity(user: "ann", site: "blog").imageLabels(server: testCase.server),
+                                    rules: testCase.rules)
+        let files = try Self.templates.render(server: testCase.server, values: values) + testCase.rules.htpasswdFiles
         #expect(files.first?.name == "Dockerfile")
         let rendered = files.map { "=== \($0.name)\n\($0.contents)" }.joined(separator: "\n")
         let goldenFile = Self.goldenDirectory.appendingPathComponent(testCase.golden + ".txt")
@@ -54,7 +90,9 @@ struct TemplateTests {
         let files = try Self.templates.render(server: .nginx, values: values)
         let config = try #require(files.first { $0.name == "nginx.conf" }).contents
         for line in ["pid /tmp/nginx.pid;", "listen 8080", "server_tokens off;", "gzip on;",
-                     "X-Content-Type-Options nosniff", "error_page 404 /404.html;", "include /etc/nginx/mime.types;", "absolute_redirect off;"] {
+                     "add_header X-Content-Type-Options $berth_header_2 always;",
+                     "map $uri $berth_header_2 {\n        volatile;\n        default \"nosniff\";", "add_header Referrer-Policy",
+                     "add_header X-Frame-Options", "error_page 404 /404.html;", "include /etc/nginx/mime.types;", "absolute_redirect off;"] {
             #expect(config.contains(line), "nginx.conf lacks \(line)")
         }
         let dockerfile = try #require(files.first).contents

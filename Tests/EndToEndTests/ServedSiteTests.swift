@@ -36,6 +36,12 @@ struct ServedSiteTests {
         Combination(name: "spa and error_page", berthYML: "spa: true\nerror_page: errors/missing.html\n",
                     files: ["index.html": "home", "errors/missing.html": "gone"]),
         Combination(name: "python", berthYML: "server: python\n", files: ["index.html": "home"]),
+        Combination(name: "clean_urls", berthYML: "clean_urls: true\n", files: ["index.html": "home"]),
+        Combination(name: "_redirects, _headers and basic_auth, with values nginx would read if pasted",
+                    berthYML: "spa: true\nclean_urls: true\nprecompress: true\nbasic_auth:\n  - path: /private/\n    users:\n      ann: \"\(StaticHostTests.annHash)\"\n"
+                        + "  - path: /\n    users:\n      bob.s: \"\(StaticHostTests.annHash)\"\n",
+                    files: ["index.html": "home", "404.html": "gone", "_redirects": StaticHostTests.redirects,
+                            "_headers": StaticHostTests.headers]),
     ]
 
     @Test("every berth.yml combination renders files the server in the real base image accepts",
@@ -107,12 +113,14 @@ struct ServedSiteTests {
         var body: String
     }
 
-    /// GETs `url` without following redirects.
-    static func answer(_ url: String) async throws -> Answer {
+    /// GETs `url` without following redirects, sending `headers`.
+    static func answer(_ url: String, headers: [(String, String)] = []) async throws -> Answer {
         let client = HTTPClient(eventLoopGroupProvider: .singleton,
                                 configuration: .init(redirectConfiguration: .disallow))
         do {
-            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            var request = HTTPClientRequest(url: url)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            let response = try await client.execute(request, timeout: .seconds(10))
             let body = try await response.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for (name, value) in response.headers { headers[name.lowercased()] = value }
@@ -145,7 +153,7 @@ struct ServedSiteTests {
         return outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test("nginx: directory redirects are relative; error_page serves its page with 404; HTML is no-cache, assets an hour")
+    @Test("nginx: directory redirects are relative; error_page serves its page with 404; HTML is no-cache, assets five minutes")
     func nginxBehaviour() async throws {
         try await PublishFixture.run { fixture in
             let directory = try Self.site([
@@ -165,7 +173,7 @@ struct ServedSiteTests {
             #expect(home.headers["cache-control"] == "no-cache", "\(home.headers)")
             let style = try await Self.answer(url + "style.css")
             #expect(style.status == 200)
-            #expect(style.headers["cache-control"] == "public, max-age=3600", "\(style.headers)")
+            #expect(style.headers["cache-control"] == "public, max-age=300", "\(style.headers)")
             #expect(style.headers["server"] == "nginx", "no version in the Server header: \(style.headers)")
         }
     }
@@ -185,7 +193,7 @@ struct ServedSiteTests {
             }
             let script = try await Self.answer(url + "app.js")
             #expect(script.body == "console.log(1)")
-            #expect(script.headers["cache-control"] == "public, max-age=3600")
+            #expect(script.headers["cache-control"] == "public, max-age=300")
             try await Self.expectRelativeRedirect(url, path: "docs", servesText: "docs")
         }
     }

@@ -1,4 +1,5 @@
 import CArchive
+import Crypto
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -8,11 +9,26 @@ import Darwin
 #endif
 
 /// A reproducible tar writer over libarchive: every header field is set explicitly (uid/gid 0, no user names,
-/// one fixed mtime, modes 0644/0755), and pax records appear only for long or non-ASCII names.
+/// modes 0644/0755, each file's mtime derived from its content), and pax records appear only for long or non-ASCII
+/// names.
 /// Output goes to `sink` block by block; the writer never holds more than one block of file data.
 final class TarWriter {
-    /// 2000-01-01T00:00:00Z: a fixed, plausible modification time for every entry.
+    /// 2000-01-01T00:00:00Z: the modification time of directories and links, and the start of files' times.
     static let fixedModificationTime: time_t = 946_684_800
+    /// Files' times spread over twenty years from `fixedModificationTime`: always in the past.
+    static let modificationTimeSpan: UInt64 = 20 * 365 * 86_400
+
+    /// A file's modification time, chosen from its content's SHA-256: the same content always gets the same time,
+    /// and changed content almost surely another (two contents of one path share a time with odds of 1 in 6·10⁸), so
+    /// nginx's ETag and Last-Modified, made from time and size, change exactly when the content does.
+    static func modificationTime(contentDigest: SHA256.Digest) -> time_t {
+        let leading = contentDigest.withUnsafeBytes { bytes in bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        return fixedModificationTime + time_t(leading % modificationTimeSpan)
+    }
+
+    static func modificationTime(content: [UInt8]) -> time_t {
+        modificationTime(contentDigest: SHA256.hash(data: content))
+    }
 
     private static let fileType: UInt32 = 0o100000
     private static let directoryType: UInt32 = 0o040000
@@ -71,11 +87,13 @@ final class TarWriter {
         try writeHeader(path: path, type: Self.symlinkType, permissions: 0o777, size: 0, linkTarget: target)
     }
 
-    /// - Parameter modificationTime: only for archives that are not build contexts (a deploy lock's lease).
+    /// - Parameter modificationTime: only for archives that are not build contexts (a deploy lock's lease); by
+    ///   default the time is derived from the content.
     func addFile(_ path: String, contents: [UInt8], executable: Bool = false,
-                 modificationTime: time_t = fixedModificationTime) throws(ContextError) {
+                 modificationTime: time_t? = nil) throws(ContextError) {
         try writeHeader(path: path, type: Self.fileType, permissions: executable ? 0o755 : 0o644,
-                        size: Int64(contents.count), modificationTime: modificationTime)
+                        size: Int64(contents.count),
+                        modificationTime: modificationTime ?? Self.modificationTime(content: contents))
         let written = contents.withUnsafeBytes { writeData($0) }
         try checkWritten(written, path: path)
     }
@@ -102,7 +120,13 @@ final class TarWriter {
         guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int64(info.st_size) == size else {
             throw ContextError.site(.fileChanged(path: sourcePath))
         }
-        try writeHeader(path: path, type: Self.fileType, permissions: executable ? 0o755 : 0o644, size: size)
+        // The header, written first, carries a time derived from the content: one pass to hash it, a second to copy.
+        let digest = try contentDigest(descriptor, size: size, sourcePath: sourcePath)
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+            throw ContextError.site(.readFailed(path: sourcePath, reason: POSIXFileSystem.errnoText()))
+        }
+        try writeHeader(path: path, type: Self.fileType, permissions: executable ? 0o755 : 0o644, size: size,
+                        modificationTime: Self.modificationTime(contentDigest: digest))
         // Each read asks for one byte more than is left: a short read then proves the end of the file without
         // another call, and getting that byte means the file has grown.
         var remaining = size
@@ -128,6 +152,38 @@ final class TarWriter {
             }
             reachedEnd = remaining == 0 && count < wanted
         }
+        // A write of the same size between the two passes would leave a time that does not match the content.
+        var after = stat()
+        guard fstat(descriptor, &after) == 0, Self.sameModification(info, after) else {
+            throw ContextError.site(.fileChanged(path: sourcePath))
+        }
+    }
+
+    private static func sameModification(_ before: stat, _ after: stat) -> Bool {
+        #if canImport(Darwin)
+        before.st_mtimespec.tv_sec == after.st_mtimespec.tv_sec && before.st_mtimespec.tv_nsec == after.st_mtimespec.tv_nsec
+        #else
+        before.st_mtim.tv_sec == after.st_mtim.tv_sec && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec
+        #endif
+    }
+
+    /// The SHA-256 of the `size` bytes of an open file; a file of another size has changed since it was seen.
+    private func contentDigest(_ descriptor: Int32, size: Int64, sourcePath: String) throws -> SHA256.Digest {
+        var hasher = SHA256()
+        var total: Int64 = 0
+        while true {
+            let count = readBuffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ContextError.site(.readFailed(path: sourcePath, reason: POSIXFileSystem.errnoText()))
+            }
+            if count == 0 { break }
+            readBuffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            total += Int64(count)
+            guard total <= size else { throw ContextError.site(.fileChanged(path: sourcePath)) }
+        }
+        guard total == size else { throw ContextError.site(.fileChanged(path: sourcePath)) }
+        return hasher.finalize()
     }
 
     /// Writes the end-of-archive blocks and flushes the last block to the sink.

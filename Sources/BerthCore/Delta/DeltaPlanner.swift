@@ -36,8 +36,13 @@ struct DeltaPlanner: Sendable {
         var basis: DeltaBasis?
     }
 
+    /// - Parameter precompress: the image build makes gzip copies of the site's text files, which a layer of the
+    ///   changed files would not carry.
     func plan(existing: ContainerInspect?, recipe: String, base: BaseImage, manifest: SiteManifest,
-              versionExists: Bool) async -> Plan {
+              versionExists: Bool, precompress: Bool = false) async -> Plan {
+        if precompress {
+            return Plan(choice: .full("precompress is on: the image build makes the gzip copies of the text files"))
+        }
         do {
             return try await planOrThrow(existing: existing, recipe: recipe, base: base, manifest: manifest,
                                          versionExists: versionExists)

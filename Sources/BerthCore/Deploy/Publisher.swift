@@ -85,7 +85,8 @@ public struct Publisher: Sendable {
             let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
                                    memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
                                    context: context, summary: summary, manifest: manifest,
-                                   baseImage: baseImage.description, siteDomains: site.config.domains)
+                                   baseImage: baseImage.description, siteDomains: site.config.domains,
+                                   precompress: site.config.precompress)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -106,6 +107,8 @@ public struct Publisher: Sendable {
         var baseImage: String
         /// berth.yml's `domains`.
         var siteDomains: [EdgeHostname] = []
+        /// berth.yml's `precompress`: the build derives files from the site's, so every publish is a full build.
+        var precompress = false
     }
 
     private func publishLocked(_ plan: PublishPlan, timer: inout StageTimer) async throws -> PublishResult {
@@ -171,7 +174,7 @@ public struct Publisher: Sendable {
         let buildOptions = BuildOptions(tags: [image] + (builder == nil ? pendingMark : []), labels: buildLabels)
         let deltaPlan = await DeltaPlanner(host: host, engine: engine, environment: environment).plan(
             existing: existing, recipe: plan.context.recipeDigest, base: base, manifest: plan.manifest,
-            versionExists: madeImage.existedBefore)
+            versionExists: madeImage.existedBefore, precompress: plan.precompress)
         var imagePath = deltaPlan.choice
         // A delta is made where the running version's layers are: on the target, even with a build host.
         var imageEngine = buildEngine

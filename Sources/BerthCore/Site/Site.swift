@@ -7,6 +7,8 @@ public struct Site: Sendable {
     public let path: String
     public let config: SiteConfig
     public let tree: SiteTree
+    /// `_redirects`, `_headers` and berth.yml's `basic_auth`.
+    public let rules: SiteRules
 
     public static let ignoreFileName = ".dockerignore"
 
@@ -30,7 +32,17 @@ public struct Site: Sendable {
                 message: "error_page \(ConfigValue.quoted(page.text)) is not valid: the site has no regular file "
                     + "there that is shipped (check the name, and that .dockerignore does not leave it out)")
         }
-        return Site(path: path, config: config, tree: tree)
+        var siteRules = SiteRules(basicAuth: config.basicAuth, cleanURLs: config.cleanURLs,
+                                  precompress: config.precompress)
+        let redirectsPath = path + "/" + RedirectsFile.fileName
+        if let text = try readOptionalFile(redirectsPath) {
+            siteRules.redirects = try RedirectsFile(text: text, file: redirectsPath)
+        }
+        let headersPath = path + "/" + HeadersFile.fileName
+        if let text = try readOptionalFile(headersPath) {
+            siteRules.headers = try HeadersFile(text: text, file: headersPath)
+        }
+        return Site(path: path, config: config, tree: tree, rules: siteRules)
     }
 
     /// The site's name from its directory's name, or nil when that gives no usable name (see `SiteName`).
@@ -54,16 +66,32 @@ public struct Site: Sendable {
     /// The values the templates are rendered with for this site.
     public func templateValues(server: ServerKind, baseImage: ImageReference, identity: SiteIdentity) -> TemplateValues {
         TemplateValues(baseImage: baseImage, port: server.containerPort, user: server.runAsUser,
-                       spa: config.spa, errorPage: errorPage, imageLabels: identity.imageLabels(server: server))
+                       spa: config.spa, errorPage: errorPage, imageLabels: identity.imageLabels(server: server),
+                       rules: rules)
     }
 
     /// The build context `publish` sends for this site as `identity`: the rendered Dockerfile and server
-    /// configuration, and the site's files.
+    /// configuration, and the site's files. A site with rules only nginx serves cannot be built for another server.
     public func buildContext(templates: TemplateSet, identity: SiteIdentity, server: ServerKind,
                              baseImage: ImageReference, trustedProxy: EdgeSourceAddress? = nil) throws -> BuildContext {
+        try checkRules(server: server)
         var values = templateValues(server: server, baseImage: baseImage, identity: identity)
         values.trustedProxy = trustedProxy
-        return BuildContext(rootFiles: try templates.render(server: server, values: values), tree: tree)
+        let rendered = try templates.render(server: server, values: values)
+        return BuildContext(rootFiles: rendered + rules.htpasswdFiles, tree: tree)
+    }
+
+    /// The python server supports none of the rules: such a site is an error rather than one that silently
+    /// serves something else than its files say.
+    func checkRules(server: ServerKind) throws(ConfigFileError) {
+        let unsupported = rules.nginxOnlyFeatures
+        guard server != .nginx, let first = unsupported.first else { return }
+        let file = first.hasPrefix("_") ? first : SiteConfig.fileName
+        throw ConfigFileError(
+            file: path + "/" + file, line: nil,
+            message: "the \(server.rawValue) server supports none of _redirects, _headers and basic_auth, and this "
+                + "site has \(unsupported.joined(separator: " and ")); publish it with nginx (server: nginx, the "
+                + "default) or remove \(unsupported.count == 1 ? "it" : "them")")
     }
 
     /// Who publishes the site under which name: `name`, else the directory's name, for `user`.

@@ -12,9 +12,16 @@ public struct SiteConfig: Sendable, Equatable {
     public var checkPath: String?
     /// Names the host's edge serves the site under, besides its default one (`domains:`, a list or one name).
     public var domains: [EdgeHostname] = []
+    /// Parts of the site behind a password (nginx).
+    public var basicAuth: [BasicAuthArea] = []
+    /// `/about` serves `about.html`; `/about.html` redirects to `/about` (nginx).
+    public var cleanURLs = false
+    /// Text files get a gzip copy made in the image, served with `gzip_static` (nginx).
+    public var precompress = false
 
     public static let fileName = "berth.yml"
-    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path", "domains"]
+    static let keys = ["server", "memory", "port", "spa", "error_page", "check_path", "domains", BasicAuthArea.key,
+                       "clean_urls", "precompress"]
 
     public init(server: ServerKind? = nil, memory: MemoryLimit? = nil, port: Int? = nil, spa: Bool = false,
                 errorPage: SiteFilePath? = nil) {
@@ -53,6 +60,8 @@ public struct SiteConfig: Sendable, Equatable {
             self.port = port
         }
         spa = try mapping.bool("spa") ?? false
+        cleanURLs = try mapping.bool("clean_urls") ?? false
+        precompress = try mapping.bool("precompress") ?? false
         if let (text, line) = try mapping.string("error_page") {
             do {
                 errorPage = try SiteFilePath(parsing: text)
@@ -73,6 +82,9 @@ public struct SiteConfig: Sendable, Equatable {
                     + "and holds only letters, digits and - . _ ~ / (at most 200)")
             }
             checkPath = text
+        }
+        if let entry = mapping.entries.first(where: { $0.key == BasicAuthArea.key }) {
+            basicAuth = try BasicAuthArea.parseList(entry.value, file: file)
         }
     }
 

@@ -52,8 +52,8 @@ public struct SiteTree: Sendable {
     public let rules: IgnoreRules
     public let dereference: Bool
 
-    /// Names at the site root that are never shipped: berth's own settings.
-    public static let neverShipped: Set<String> = [".dockerignore", "berth.yml"]
+    /// Names at the site root that are never shipped: berth's own settings, and the rules nginx is configured from.
+    public static let neverShipped: Set<String> = [".dockerignore", "berth.yml", "_redirects", "_headers"]
 
     /// Git's directory, left out at any depth (`sub/.git/config` can hold credentials) unless a `!` line of
     /// `.dockerignore` names it.

@@ -89,12 +89,29 @@ extension StarterFiles {
         # default SITE--USER.DOMAIN (a list; no wildcards).
         # domains: [www.example.com]
 
+        # true: /about serves about.html, and /about.html (or /docs/index.html) redirects to /about (/docs/) (nginx).
+        # clean_urls: false
+
+        # true: text files (HTML, CSS, JavaScript, JSON, SVG, XML, text) above 1 KiB get a gzip copy made when the
+        # image is built, sent to browsers that accept gzip instead of compressing on every request (nginx).
+        # precompress: false
+
+        # Paths behind a password (nginx). Only hashes go here: `berth passwd` reads a password on standard input and
+        # prints one. "/" protects the whole site; where areas nest, the longest path holding a request decides.
+        # basic_auth: []
+        #   - path: /private/
+        #     users:
+        #       ann: "$6$…"
+
+        # Redirects and response headers are files beside index.html, in Netlify's formats (nginx): _redirects
+        # (FROM TO [STATUS], such as /old /new 301) and _headers (a path, then indented Name: value lines).
+
         """
 
     static let dockerignore = """
         # Files of this directory that are not part of the site: berth leaves them out of the image, with Docker's
         # own .dockerignore rules (*, ?, [...], **, ! exceptions; the last line that matches wins).
-        # berth never ships .git, .dockerignore and berth.yml, whatever this file says.
+        # berth never ships .git, .dockerignore, berth.yml, _redirects and _headers, whatever this file says.
         .github
         **/.DS_Store
         **/Thumbs.db

@@ -10,9 +10,20 @@ enum BuiltInTemplates {
 FROM {{baseImage}}
 LABEL {{imageLabels}}
 COPY nginx.conf /etc/berth/nginx.conf
+{{#basicAuth}}
+COPY {{file}} /etc/berth/{{file}}
+{{/basicAuth}}
 COPY {{siteDirectory}}/ {{siteRoot}}/
 # The list of the site's files, read back by the next publish to ship only what changed.
 COPY {{siteManifest}} {{siteManifestInImage}}
+{{#precompress}}
+# precompress: a gzip copy of each text file above 1 KiB (read from standard input, so that no name goes into it and
+# the time it holds is the file's), given the file's time: the same at every build, and nginx's ETag for it changes
+# only with the file. A .gz the site ships itself is kept. Plain `gzip -c` works with GNU gzip and BusyBox alike.
+RUN find {{siteRoot}} -type f \( -name '*.html' -o -name '*.htm' -o -name '*.css' -o -name '*.js' -o -name '*.mjs' \
+        -o -name '*.json' -o -name '*.svg' -o -name '*.xml' -o -name '*.txt' -o -name '*.map' -o -name '*.webmanifest' \) \
+        -size +1k -exec sh -c 'for f; do [ -e "$f.gz" ] || { gzip -c < "$f" > "$f.gz" && touch -r "$f" "$f.gz"; }; done' sh {} +
+{{/precompress}}
 USER {{user}}
 EXPOSE {{port}}
 STOPSIGNAL SIGQUIT
@@ -21,11 +32,107 @@ STOPSIGNAL SIGQUIT
 ENTRYPOINT ["nginx", "-c", "/etc/berth/nginx.conf", "-e", "stderr", "-g", "daemon off;"]
 
 """###,
+        "nginx/_basic_auth.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#hasBasicAuth}}
+        auth_basic $berth_auth_realm;
+        auth_basic_user_file $berth_auth_file;
+{{/hasBasicAuth}}
+
+"""###,
+        "nginx/_basic_auth_maps.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#hasBasicAuth}}
+    # basic_auth of berth.yml: the longest protected path that holds the request decides whose password it takes.
+    # volatile: evaluated afresh after every internal redirect (a rewrite, try_files, error_page), so a rewrite into a
+    # protected path asks for its password; a cached value would keep the answer given for the path first asked.
+    map $uri $berth_auth_realm {
+        volatile;
+{{#basicAuth}}
+        ~{{pattern}} "{{path}}";
+{{/basicAuth}}
+        default off;
+    }
+    map $uri $berth_auth_file {
+        volatile;
+{{#basicAuth}}
+        ~{{pattern}} /etc/berth/{{file}};
+{{/basicAuth}}
+        default /dev/null;
+    }
+{{/hasBasicAuth}}
+
+"""###,
+        "nginx/_clean_urls.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#cleanUrls}}
+        # clean_urls: a page asked by its file name is sent to its clean URL, the query string kept. The request as
+        # the browser sent it is matched, so nginx's own internal redirect of / to /index.html is left alone.
+        if ($request_uri ~ "^(?<berth_clean_path>/(?:[^?]*/)?)index\.html(?<berth_clean_query>\?.*)?$") {
+            return 301 "$berth_clean_path$berth_clean_query";
+        }
+        if ($request_uri ~ "^(?<berth_clean_path>/[^?]*[^/?])\.html(?<berth_clean_query>\?.*)?$") {
+            return 301 "$berth_clean_path$berth_clean_query";
+        }
+{{/cleanUrls}}
+
+"""###,
+        "nginx/_redirect_action.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#redirect}}return {{status}} "{{target}}$is_args$args";{{/redirect}}{{#rewrite}}rewrite ^ "{{target}}" last;{{/rewrite}}{{#notFound}}error_page 404 "{{target}}"; return 404;{{/notFound}}
+
+"""###,
+        "nginx/_redirects.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#redirects}}
+        # _redirects, line {{line}}. Regular-expression locations are tried in file order: the first match wins.
+        location ~ {{pattern}} {
+{{#force}}
+            {{> _redirect_action}}
+        }
+{{/force}}
+{{^force}}
+            # A file or directory at the path is served; the rule applies where there is none.
+            try_files $uri{{#cleanUrls}} $uri.html{{/cleanUrls}} $uri/ @berth_redirect_{{line}};
+        }
+        location @berth_redirect_{{line}} {
+            {{> _redirect_action}}
+        }
+{{/force}}
+{{/redirects}}
+
+"""###,
+        "nginx/_response_header_maps.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+    # Response headers: berth's defaults and the site's _headers. For each header, the first pattern that matches
+    # the path served gives its value; an empty value sends no header. volatile: never a value cached for a path
+    # asked before an internal redirect.
+{{#responseHeaders}}
+    map $uri ${{variable}} {
+        volatile;
+{{#entries}}
+        ~{{pattern}} "{{value}}";
+{{/entries}}
+        default "{{defaultValue}}";
+    }
+{{/responseHeaders}}
+
+"""###,
+        "nginx/_response_headers.mustache": ###"""
+{{%CONTENT_TYPE: TEXT}}
+{{#responseHeaders}}
+        add_header {{name}} ${{variable}} always;
+{{/responseHeaders}}
+
+"""###,
         "nginx/nginx.conf.mustache": ###"""
 {{%CONTENT_TYPE: TEXT}}
 # Rendered by berth from templates/nginx/nginx.conf.mustache.
 # Runs as a non-root user with a read-only root filesystem: the pid file and every temporary path live in /tmp.
-worker_processes auto;
+# One worker: a host runs many sites, and each extra worker costs memory (about 0.6 MiB idle) and, on a busy host,
+# contends for the same cores (scripts/bench-density: 2.0 MiB idle and a lower p99 with 1 worker than with auto
+# on 2 cores).
+worker_processes 1;
 pid /tmp/nginx.pid;
 error_log stderr warn;
 
@@ -62,32 +169,37 @@ http {
     gzip_min_length 256;
     gzip_types text/plain text/css text/xml text/javascript application/javascript application/json
                application/xml application/rss+xml application/atom+xml image/svg+xml;
+{{#precompress}}
+    # precompress: the .gz copy made when the image was built is sent as it is, to clients that accept gzip.
+    gzip_static on;
+{{/precompress}}
 
-    # berth packs every file with one fixed modification time so that images are reproducible. nginx builds
-    # ETag and Last-Modified from that time and the size, which would call an edited file of the same size
-    # unchanged; so caching rests on Cache-Control alone: HTML is fetched afresh every time, assets are kept
-    # for an hour.
-    etag off;
-    if_modified_since off;
-    map $sent_http_content_type $berth_cache_control {
+    # berth packs each file with a modification time derived from its content, so nginx's ETag and Last-Modified
+    # change exactly when a file's content does, and conditional requests (304 Not Modified) are safe. HTML is
+    # revalidated on every use; other files are kept five minutes, then revalidated, unless _headers says otherwise.
+    map $sent_http_content_type $berth_cache_control_by_type {
         ~^text/html "no-cache";
-        default "public, max-age=3600";
+        default "public, max-age=300";
     }
+{{> _response_header_maps}}
+{{> _basic_auth_maps}}
 
     server {
         listen {{port}} default_server;
         root {{siteRoot}};
         index index.html;
 
-        add_header X-Content-Type-Options nosniff always;
-        add_header Cache-Control $berth_cache_control;
+{{> _response_headers}}
+{{> _basic_auth}}
+{{> _clean_urls}}
+{{> _redirects}}
 
         location / {
 {{#spa}}
-            try_files $uri $uri/ /index.html;
+            try_files $uri{{#cleanUrls}} $uri.html{{/cleanUrls}} $uri/ /index.html;
 {{/spa}}
 {{^spa}}
-            try_files $uri $uri/ =404;
+            try_files $uri{{#cleanUrls}} $uri.html{{/cleanUrls}} $uri/ =404;
 {{/spa}}
         }
 {{#errorPage}}

@@ -25,15 +25,18 @@ public struct TemplateValues: Sendable, Equatable {
     public var imageLabels: [String: String]
     /// Behind a host's edge: the address whose `X-Forwarded-For` the server trusts for the client's address.
     public var trustedProxy: EdgeSourceAddress?
+    /// `_redirects`, `_headers` and `basic_auth`, checked.
+    public var rules: SiteRules
 
     public init(baseImage: ImageReference, port: Int, user: String, spa: Bool, errorPage: SiteFilePath?,
-                imageLabels: [String: String]) {
+                imageLabels: [String: String], rules: SiteRules = SiteRules()) {
         self.baseImage = baseImage
         self.port = port
         self.user = user
         self.spa = spa
         self.errorPage = errorPage
         self.imageLabels = imageLabels
+        self.rules = rules
     }
 
     /// `key="value" …`, sorted by key, for a Dockerfile `LABEL` instruction.
@@ -58,6 +61,7 @@ public struct TemplateValues: Sendable, Equatable {
         ]
         context["errorPage"] = errorPage?.text ?? false
         context["trustedProxy"] = trustedProxy?.text ?? false
+        context.merge(rules.mustacheContext) { current, _ in current }
         return context
     }
 }
@@ -104,8 +108,9 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension TemplateValues {
-    static let knownNames = ["baseImage", "errorPage", "port", "siteDirectory", "siteManifest", "siteManifestInImage",
-                             "siteRoot", "spa", "user"]
+    static let knownNames = ["baseImage", "basicAuth", "cleanUrls", "errorPage", "hasBasicAuth", "port", "precompress",
+                             "redirects", "responseHeaders", "siteDirectory", "siteManifest", "siteManifestInImage",
+                             "siteRoot", "spa", "trustedProxy", "user"]
 }
 
 /// The Mustache templates for every server, built into berth or read from a directory laid out the same way:

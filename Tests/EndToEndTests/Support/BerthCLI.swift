@@ -37,6 +37,8 @@ struct BerthCLI {
     var program = BerthCLI.executable
     /// Prefix the command, e.g. `["setpriv", "--reuid=65534", …]` to run it as another user.
     var launcher: [String] = []
+    /// A file read as standard input (`berth passwd`); nil reads nothing.
+    var standardInputFile: String?
 
     init(extraEnvironment: [String: String] = [:], removing: [String] = []) {
         for key in removing { environment.removeValue(forKey: key) }
@@ -56,7 +58,7 @@ struct BerthCLI {
         let stderrFile = try TemporaryFile()
         process.standardOutput = stdoutFile.handle
         process.standardError = stderrFile.handle
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInputFile.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
         let start = Date()
         try process.run()
         let exited = process.waitUntilExit(within: timeout)
