@@ -66,8 +66,8 @@ public enum CaddyConfig {
             "admin": ["listen": .string("unix/" + adminSocket)],
             "apps": [
                 "http": [
-                    "http_port": .number(settings.httpPort),
-                    "https_port": .number(settings.httpsPort),
+                    "http_port": .integer(settings.httpPort),
+                    "https_port": .integer(settings.httpsPort),
                     "servers": ["berth-https": httpsServer, "berth-http": redirect],
                 ],
                 "tls": tls,
@@ -89,7 +89,7 @@ public enum CaddyConfig {
     }
 
     static func plainResponse(_ status: Int, _ body: String) -> JSONValue {
-        ["handler": "static_response", "status_code": .number(status), "body": .string(body),
+        ["handler": "static_response", "status_code": .integer(status), "body": .string(body),
          "headers": ["Content-Type": ["text/plain; charset=utf-8"]]]
     }
 }
