@@ -114,6 +114,27 @@ struct DeltaPublishTests {
         }
     }
 
+    @Test("a stopped version whose image was removed is built on in full, saying its image is gone",
+          .timeLimit(.minutes(3)))
+    func imageGone() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try fixture.copyOfSite()
+            let first = try fixture.cli().run(["publish", site, "--user", fixture.user])
+            try #require(first.status == 0, "\(first)")
+            let stop = try fixture.cli().run(["stop", "hello", "--user", fixture.user])
+            try #require(stop.status == 0, "\(stop)")
+            let container = try #require(try await fixture.engine.inspectContainer("berth--\(fixture.user)--hello"))
+            // A stopped container does not keep its image from a forced removal.
+            try await fixture.engine.removeImage(container.image, force: true)
+            try "<h1>after</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+            let outcome = try fixture.cli().run(["publish", site, "--user", fixture.user, "--json"])
+            try #require(outcome.status == 0, "\(outcome)")
+            let path = try #require(outcome.result?["imagePath"] as? [String: Any])
+            #expect(path["path"] as? String == "full")
+            #expect((path["reason"] as? String)?.contains("is gone from local") == true, "\(path)")
+        }
+    }
+
     @Test("--keep never removes a layer a kept delta version needs; rollback to a delta version serves its files",
           .timeLimit(.minutes(5)))
     func keepAndRollback() async throws {
