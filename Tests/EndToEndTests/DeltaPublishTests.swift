@@ -9,7 +9,7 @@ struct DeltaPublishTests {
     /// A random sequence of edits over 30 publishes; after each, the running container's tree equals the site
     /// directory and a full build's, and the delta image's configuration equals the full build's.
     @Test("random edits over 30 publishes: the served tree is the site's and a full build's",
-          .timeLimit(.minutes(10)))
+          .timeLimit(.minutes(15)))
     func randomEdits() async throws {
         let seed = ProcessInfo.processInfo.environment["BERTH_DELTA_SEED"].flatMap(UInt64.init)
             ?? UInt64.random(in: 1...UInt64.max)
@@ -59,7 +59,7 @@ struct DeltaPublishTests {
         }
     }
 
-    @Test("each precondition that fails builds in full and says why", .timeLimit(.minutes(5)))
+    @Test("each precondition that fails builds in full and says why", .timeLimit(.minutes(8)))
     func fallbacks() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
@@ -115,7 +115,7 @@ struct DeltaPublishTests {
     }
 
     @Test("a stopped version whose image was removed is built on in full, saying its image is gone",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func imageGone() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
@@ -136,7 +136,7 @@ struct DeltaPublishTests {
     }
 
     @Test("--keep never removes a layer a kept delta version needs; rollback to a delta version serves its files",
-          .timeLimit(.minutes(5)))
+          .timeLimit(.minutes(8)))
     func keepAndRollback() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
