@@ -6,7 +6,7 @@ import Testing
 struct DeltaLoadTests {
     /// What a publish falls back from: a delta whose lower layer the engine does not have is refused as such
     /// (the publish then builds in full), and leaves no image.
-    @Test("a delta on a layer the engine lacks is refused as a missing lower layer", .timeLimit(.minutes(2)))
+    @Test("a delta on a layer the engine lacks is refused as a missing lower layer", .timeLimit(.minutes(5)))
     func missingLowerLayer() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()

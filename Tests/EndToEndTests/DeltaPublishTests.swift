@@ -9,7 +9,7 @@ struct DeltaPublishTests {
     /// A random sequence of edits over 30 publishes; after each, the running container's tree equals the site
     /// directory and a full build's, and the delta image's configuration equals the full build's.
     @Test("random edits over 30 publishes: the served tree is the site's and a full build's",
-          .timeLimit(.minutes(10)))
+          .timeLimit(.minutes(15)))
     func randomEdits() async throws {
         let seed = ProcessInfo.processInfo.environment["BERTH_DELTA_SEED"].flatMap(UInt64.init)
             ?? UInt64.random(in: 1...UInt64.max)
@@ -59,7 +59,7 @@ struct DeltaPublishTests {
         }
     }
 
-    @Test("each precondition that fails builds in full and says why", .timeLimit(.minutes(5)))
+    @Test("each precondition that fails builds in full and says why", .timeLimit(.minutes(8)))
     func fallbacks() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
@@ -114,8 +114,29 @@ struct DeltaPublishTests {
         }
     }
 
+    @Test("a stopped version whose image was removed is built on in full, saying its image is gone",
+          .timeLimit(.minutes(6)))
+    func imageGone() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try fixture.copyOfSite()
+            let first = try fixture.cli().run(["publish", site, "--user", fixture.user])
+            try #require(first.status == 0, "\(first)")
+            let stop = try fixture.cli().run(["stop", "hello", "--user", fixture.user])
+            try #require(stop.status == 0, "\(stop)")
+            let container = try #require(try await fixture.engine.inspectContainer("berth--\(fixture.user)--hello"))
+            // A stopped container does not keep its image from a forced removal.
+            try await fixture.engine.removeImage(container.image, force: true)
+            try "<h1>after</h1>".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+            let outcome = try fixture.cli().run(["publish", site, "--user", fixture.user, "--json"])
+            try #require(outcome.status == 0, "\(outcome)")
+            let path = try #require(outcome.result?["imagePath"] as? [String: Any])
+            #expect(path["path"] as? String == "full")
+            #expect((path["reason"] as? String)?.contains("is gone from local") == true, "\(path)")
+        }
+    }
+
     @Test("--keep never removes a layer a kept delta version needs; rollback to a delta version serves its files",
-          .timeLimit(.minutes(5)))
+          .timeLimit(.minutes(8)))
     func keepAndRollback() async throws {
         try await PublishFixture.run { fixture in
             let site = try fixture.copyOfSite()
