@@ -100,28 +100,36 @@ struct EdgeFixture {
     }
 
     /// Requests through the edge in the background, a new connection each time (curl), until `stop`: every
-    /// answer's status and body.
+    /// answer's status and body. On a thread of its own: the tests' cooperative pool has two threads here, which
+    /// blocking test code (child processes) would otherwise keep from it.
     final class Load: @unchecked Sendable {
         private let lock = NSLock()
         private var answers: [(code: Int, body: String)] = []
         private var running = true
-        private var task: Task<Void, Never>?
+        private let finished = DispatchSemaphore(value: 0)
 
         init(_ edge: EdgeFixture, name: String, ca: String) {
-            task = Task.detached { [self] in
+            let thread = Thread { [self] in
                 while self.isRunning {
                     let answer = (try? edge.curl(name, ca: ca)) ?? Answer(code: 0, body: "", location: "", exitStatus: -1)
                     self.lock.withLock { self.answers.append((answer.code, answer.body)) }
-                    try? await Task.sleep(for: .milliseconds(20))
+                    Thread.sleep(forTimeInterval: 0.02)
                 }
+                self.finished.signal()
             }
+            thread.start()
         }
 
         private var isRunning: Bool { lock.withLock { running } }
 
         func stop() async -> [(code: Int, body: String)] {
             lock.withLock { running = false }
-            await task?.value
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    self.finished.wait()
+                    continuation.resume()
+                }
+            }
             return lock.withLock { answers }
         }
     }
