@@ -11,7 +11,7 @@ struct Berth: AsyncParsableCommand {
             PublishCommand.self, SitesCommand.self, StopCommand.self, StartCommand.self, RemoveCommand.self,
             VersionsCommand.self, RollbackCommand.self, LogsCommand.self, StatsCommand.self, HostsCommand.self,
             RenderCommand.self, PackCommand.self, ShellCommand.self,
-            InitCommand.self,
+            InitCommand.self, ServeCommand.self, AdminCommand.self, LoginCommand.self, LogoutCommand.self,
         ]
     )
 

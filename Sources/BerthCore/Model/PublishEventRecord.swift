@@ -18,6 +18,8 @@ public struct PublishEventRecord: Sendable, Codable, Equatable {
     public var url: String?
     public var holder: String?
     public var message: String?
+    /// On an `error` line from the server: the problem's code (see `BerthProblem.Code`).
+    public var code: String?
 
     public init(event: String, sitePath: String? = nil) {
         self.event = event
@@ -55,9 +57,10 @@ public struct PublishEventRecord: Sendable, Codable, Equatable {
     }
 
     /// The line that ends a failed command: `{"event": "error", "message"}`.
-    public static func error(_ message: String, sitePath: String? = nil) -> PublishEventRecord {
+    public static func error(_ message: String, sitePath: String? = nil, code: String? = nil) -> PublishEventRecord {
         var record = PublishEventRecord(event: "error", sitePath: sitePath)
         record.message = message
+        record.code = code
         return record
     }
 }
