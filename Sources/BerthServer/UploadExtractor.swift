@@ -127,7 +127,7 @@ final class UploadExtractor {
         }
         entryCount += 1
         guard entryCount <= limits.entries else {
-            throw BerthProblem(.quotaExceeded, "the upload has more than \(limits.entries) entries (the files quota)",
+            throw BerthProblem(.quotaExceeded, "the upload has more than \(limits.entries) entries (the files quota); nothing was built",
                                quota: "files", limit: limits.entries, use: entryCount)
         }
         let name = pax["path"] ?? Self.path(block)
