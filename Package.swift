@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         // Headers only: BerthCore links libarchive itself (statically on Linux, see below).
@@ -48,10 +50,22 @@ let package = Package(
                 .linkedLibrary("archive", .when(platforms: [.macOS])),
             ]
         ),
+        // berth serve: the HTTP API (hummingbird) and its SQLite store (sqlite-nio, SQLite compiled in).
+        .target(
+            name: "BerthServer",
+            dependencies: [
+                "BerthCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ]
+        ),
         .executableTarget(
             name: "berth",
             dependencies: [
                 "BerthCore",
+                "BerthServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,11 +76,13 @@ let package = Package(
             resources: [.copy("Golden")]
         ),
         .testTarget(name: "DockerIgnoreTests", dependencies: ["DockerIgnore"]),
+        .testTarget(name: "BerthServerTests", dependencies: ["BerthServer", "BerthCore", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "BerthCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -12,7 +12,8 @@ struct Berth: AsyncParsableCommand {
             VersionsCommand.self, RollbackCommand.self, LogsCommand.self, StatsCommand.self, HostsCommand.self,
             EdgeCommand.self,
             RenderCommand.self, PackCommand.self, ShellCommand.self,
-            InitCommand.self, PasswdCommand.self,
+            InitCommand.self, PasswdCommand.self, ServeCommand.self, AdminCommand.self, LoginCommand.self,
+            LogoutCommand.self,
         ]
     )
 

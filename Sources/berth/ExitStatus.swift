@@ -19,6 +19,13 @@ enum ExitStatus {
             return usage
         }
         if case .busy = error as? DeployLockError { return lockBusy }
+        if let problem = error as? BerthProblem {
+            switch problem.code {
+            case .usage: return usage
+            case .lockBusy: return lockBusy
+            default: return failure
+            }
+        }
         return failure
     }
 }

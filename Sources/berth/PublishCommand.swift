@@ -60,6 +60,8 @@ struct PublishCommand: AsyncParsableCommand {
     @Flag(help: "Pull the base image before building, so that the site is rebuilt on a newer one (a security fix).")
     var pull = false
 
+    @OptionGroup var remote: RemoteOptions
+
     @Flag(help: "Print JSON lines: progress events, then the result (or the error).")
     var json = false
 
@@ -74,19 +76,12 @@ struct PublishCommand: AsyncParsableCommand {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let environment = ProcessInfo.processInfo.environment
-            let inventory = try hostOptions.inventory(environment: environment)
-            let options = try publishOptions(inventory: inventory, environment: environment)
-            let builder = try buildHost.map { name -> (host: DockerHost, engine: DockerEngine) in
-                let host = try inventory.host(named: name)
-                return (host, DockerEngine(endpoint: host.endpoint))
-            }
-            let job = PublishJob(inventory: inventory, hostName: hostOptions.host, builder: builder, options: options,
-                                 templates: try image.templates.locate(environment: environment), environment: environment)
+            let (operations, options) = try backend(environment: environment)
             let output = PublishOutput(json: json, verbose: global.verbose, several: sites.count > 1)
             if sites.count == 1, let site = sites.first {
                 do {
                     let result = try await InterruptForwarder.cancellingOnInterrupt {
-                        try await job.publish(sitePath: site) { output.show($0) }
+                        try await operations.publish(sitePath: site, options: options) { output.show($0) }
                     }
                     output.finish(result)
                 } catch {
@@ -95,6 +90,10 @@ struct PublishCommand: AsyncParsableCommand {
                 }
                 return
             }
+            guard let local = operations as? LocalSiteOperations else {
+                throw UsageError("a publish through a berth server takes one site at a time")
+            }
+            let job = local.job(options: options)
             let outcomes = try await InterruptForwarder.cancellingOnInterrupt { [sites, jobs] in
                 await job.publishAll(
                     sites, jobs: jobs.value,
@@ -113,15 +112,44 @@ struct PublishCommand: AsyncParsableCommand {
         }
     }
 
-    func publishOptions(inventory: Inventory, environment: [String: String]) throws -> PublishOptions {
-        var options = PublishOptions(user: try UserChoice.owner(image.user, environment: environment,
-                                                                     announcingDefault: true))
+    /// The server when a remote is selected (which refuses what only it may choose), else the engines.
+    func backend(environment: [String: String]) throws -> (any SiteOperations, PublishOptions) {
+        if let endpoint = try remote.endpoint(environment: environment) {
+            try RemoteChoice.refuseLocalOptions(host: hostOptions.host ?? buildHost,
+                                                hosts: hostOptions.inventoryOptions.path, user: image.user?.value)
+            if registry != nil || image.templates.directory != nil {
+                throw UsageError("--registry and --templates cannot be used through a berth server: it uses its own")
+            }
+            var options = try publishOptions(user: "remote", registry: nil)
+            options.port = port
+            let refused = RemoteSiteOperations.refusedOptions(options)
+            guard refused.isEmpty else {
+                throw UsageError("not for a publish through a berth server: " + refused.joined(separator: ", "))
+            }
+            return (RemoteSiteOperations(endpoint: endpoint), options)
+        }
+        let inventory = try hostOptions.inventory(environment: environment)
+        let options = try publishOptions(
+            user: try UserChoice.owner(image.user, environment: environment, announcingDefault: true),
+            registry: registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry)
+        let builder = try buildHost.map { name -> (host: DockerHost, engine: DockerEngine) in
+            let host = try inventory.host(named: name)
+            return (host, DockerEngine(endpoint: host.endpoint))
+        }
+        let operations = LocalSiteOperations(inventory: inventory, hostName: hostOptions.host, builder: builder,
+                                             templates: try image.templates.locate(environment: environment),
+                                             environment: environment)
+        return (operations, options)
+    }
+
+    func publishOptions(user: String, registry: String?) throws -> PublishOptions {
+        var options = PublishOptions(user: user)
         options.siteName = image.name?.value
         options.server = image.server
         options.baseImage = image.baseImage
         options.memory = memory
         options.port = port
-        options.registry = registry ?? environment["BERTH_REGISTRY"] ?? inventory.registry
+        options.registry = registry
         options.tag = tag?.value
         options.dereference = image.dereference
         options.checkTimeout = check.duration

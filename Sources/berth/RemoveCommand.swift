@@ -33,16 +33,9 @@ struct RemoveCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let control = try await target.control()
-            let environment = ProcessInfo.processInfo.environment
-            var copies: RegistryCopies?
-            if registry {
-                let configured = try environment["BERTH_REGISTRY"]
-                    ?? target.hostOptions.inventory(environment: environment).registry
-                copies = RegistryCopies(configured: configured, credentials: CredentialStore(environment: environment))
-            }
-            let removal = try await control.remove(site: target.site, user: try target.user(), removeImages: images,
-                                                registryCopies: copies, lockWait: lock.duration)
+            let removal = try await target.operations().remove(site: target.site, user: try target.user(),
+                                                               images: images, registry: registry,
+                                                               lockWait: lock.duration)
             if json {
                 try Console.jsonLine(removal)
                 return

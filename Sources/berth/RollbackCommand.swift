@@ -32,14 +32,13 @@ struct RollbackCommand: AsyncParsableCommand {
         let output = PublishOutput(json: json, verbose: global.verbose)
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let host = try await target.host()
-            let rollback = Rollback(host: host, engine: DockerEngine(endpoint: host.endpoint))
+            let operations = try target.operations()
             let user = try target.user()
             let (site, to, checkTimeout, lockWait) = (target.site, to?.value, check.duration, lock.duration)
             // Ctrl-C or SIGTERM mid-rollback restores the version that was serving instead of leaving it stopped.
             let result = try await InterruptForwarder.cancellingOnInterrupt {
-                try await rollback.run(site: site, user: user, to: to, checkTimeout: checkTimeout,
-                                       lockWait: lockWait) { event in
+                try await operations.rollback(site: site, user: user, to: to, checkTimeout: checkTimeout,
+                                              lockWait: lockWait) { event in
                     output.show(event)
                 }
             }

@@ -16,24 +16,13 @@ struct SiteArguments: ParsableArguments {
             transform: NameArgument.parse)
     var userName: NameArgument?
 
+    @OptionGroup var remote: RemoteOptions
+
     var site: String { siteName.value }
 
     /// `--user`, else `$BERTH_USER`, else nil: the one site of that name, whoever owns it.
     func user(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
         try UserChoice.named(userName, environment: environment)
-    }
-
-    /// The host the site is on: `--host`, else the one host of the inventory that has the site.
-    func host(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> DockerHost {
-        let inventory = try hostOptions.inventory(environment: environment)
-        guard hostOptions.host == nil, inventory.hosts.count > 1 else { return try hostOptions.selectedHost(in: inventory) }
-        return try await SiteHostSearch(hosts: inventory.hosts).host(of: site, user: try user(environment: environment))
-    }
-
-    /// Stop, start and remove on the site's host.
-    func control() async throws -> SiteControl {
-        let host = try await host()
-        return SiteControl(host: host, engine: DockerEngine(endpoint: host.endpoint))
     }
 }
 

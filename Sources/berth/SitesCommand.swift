@@ -13,63 +13,66 @@ struct SitesCommand: AsyncParsableCommand {
 
     @OptionGroup var selection: SiteSelectionOptions
 
+    @OptionGroup var remote: RemoteOptions
+
     @Flag(help: "Print one JSON object per site (or per host that could not be asked).")
     var json = false
 
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let hosts = try selection.hosts(environment: ProcessInfo.processInfo.environment)
-            let lists = await HostSiteList.gather(from: hosts, user: selection.user) { host in
-                DockerEngine(endpoint: host.endpoint, requestTimeout: .seconds(10))
+            let environment = ProcessInfo.processInfo.environment
+            let operations: any SiteOperations
+            if let endpoint = try remote.endpoint(environment: environment) {
+                try RemoteChoice.refuseLocalOptions(host: selection.host ?? (selection.allHosts ? "all" : nil),
+                                                    hosts: selection.inventoryOptions.path, user: selection.user)
+                operations = RemoteSiteOperations(endpoint: endpoint)
+            } else {
+                operations = LocalSiteOperations(inventory: Inventory(hosts: try selection.hosts(environment: environment)),
+                                                 hostName: nil, environment: environment)
             }
+            let listing = try await operations.sites(user: selection.user)
             if json {
-                for list in lists {
-                    if let error = list.error {
-                        try Console.jsonLine(HostProblemRecord(host: list.host.name, error: error))
-                    }
-                    for site in list.sites {
-                        try Console.jsonLine(site)
-                    }
+                for problem in listing.problems {
+                    try Console.jsonLine(problem)
+                }
+                for site in listing.sites {
+                    try Console.jsonLine(site)
                 }
             } else {
-                Console.writeOutput(Self.table(lists))
+                Console.writeOutput(Self.table(listing))
             }
-            for list in lists {
-                if let error = list.error {
-                    Console.error("\(list.host.name): \(error)")
-                }
-                for site in list.sites {
-                    if let error = site.memoryError {
-                        Console.error("cannot read the memory use of \(site.user)/\(site.site) on \(site.host): \(error)")
-                    }
+            for problem in listing.problems {
+                Console.error("\(problem.host): \(problem.error)")
+            }
+            for site in listing.sites {
+                if let error = site.memoryError {
+                    Console.error("cannot read the memory use of \(site.user)/\(site.site) on \(site.host): \(error)")
                 }
             }
-            if lists.contains(where: { $0.error != nil || $0.sites.contains { $0.memoryError != nil } }) {
+            if !listing.problems.isEmpty || listing.sites.contains(where: { $0.memoryError != nil }) {
                 throw ExitCode.failure
             }
         }
     }
 
-    static func table(_ lists: [HostSiteList]) -> String {
+    static func table(_ listing: SiteListing) -> String {
         var rows = [["USER", "SITE", "HOST", "STATE", "URL", "VERSION", "MEMORY", "UPTIME", "BASE"]]
         var notes: [String] = []
-        for list in lists {
-            if list.error != nil {
-                rows.append(["-", "-", list.host.name, "error", "-", "-", "-", "-", "-"])
-            }
-            for site in list.sites {
-                let limit = site.memoryLimit.map(ReadableUnits.bytes) ?? "no limit"
-                rows.append([
-                    site.user, site.site, site.host, site.state.rawValue + (site.interruption == nil ? "" : "*"),
-                    site.url ?? "-", site.version ?? "-",
-                    "\(site.memoryUsage.map(ReadableUnits.bytes) ?? (site.memoryError == nil ? "-" : "error")) / \(limit)",
-                    site.uptimeSeconds.map { ReadableUnits.duration(seconds: $0) } ?? "-",
-                    site.baseOutdated.map { $0 ? "outdated" : "current" } ?? "-",
-                ])
-                if let interruption = site.interruption {
-                    notes.append("* \(site.user)/\(site.site) on \(site.host): \(interruption)\n")
-                }
+        for problem in listing.problems {
+            rows.append(["-", "-", problem.host, "error", "-", "-", "-", "-", "-"])
+        }
+        for site in listing.sites {
+            let limit = site.memoryLimit.map(ReadableUnits.bytes) ?? "no limit"
+            rows.append([
+                site.user, site.site, site.host, site.state.rawValue + (site.interruption == nil ? "" : "*"),
+                site.url ?? "-", site.version ?? "-",
+                "\(site.memoryUsage.map(ReadableUnits.bytes) ?? (site.memoryError == nil ? "-" : "error")) / \(limit)",
+                site.uptimeSeconds.map { ReadableUnits.duration(seconds: $0) } ?? "-",
+                site.baseOutdated.map { $0 ? "outdated" : "current" } ?? "-",
+            ])
+            if let interruption = site.interruption {
+                notes.append("* \(site.user)/\(site.site) on \(site.host): \(interruption)\n")
             }
         }
         return TextTable.render(rows) + notes.joined()

@@ -22,9 +22,8 @@ struct StartCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let control = try await target.control()
-            let result = try await control.start(site: target.site, user: try target.user(),
-                                                 checkTimeout: check.duration)
+            let result = try await target.operations().start(site: target.site, user: try target.user(),
+                                                             checkTimeout: check.duration, lockWait: .seconds(120))
             if json {
                 try Console.jsonLine(result)
             } else {

@@ -18,8 +18,8 @@ struct StopCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let control = try await target.control()
-            let result = try await control.stop(site: target.site, user: try target.user())
+            let result = try await target.operations().stop(site: target.site, user: try target.user(),
+                                                            lockWait: .seconds(120))
             if json {
                 try Console.jsonLine(result)
             } else {

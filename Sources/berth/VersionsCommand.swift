@@ -19,9 +19,7 @@ struct VersionsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
-            let host = try await target.host()
-            let locator = SiteLocator(host: host, engine: DockerEngine(endpoint: host.endpoint))
-            let history = try await locator.history(site: target.site, user: try target.user())
+            let history = try await target.operations().versions(site: target.site, user: try target.user())
             if json {
                 for version in history.versions {
                     try Console.jsonLine(SiteVersionRecord(host: history.host, identity: history.identity,
@@ -33,7 +31,7 @@ struct VersionsCommand: AsyncParsableCommand {
         }
     }
 
-    static func table(_ history: SiteHistory, now: Date) -> String {
+    static func table(_ history: SiteVersionList, now: Date) -> String {
         var rows = [["VERSION", "CREATED", "SIZE", "IMAGE", "STATUS"]]
         for version in history.versions {
             let age = Int64(now.timeIntervalSince(version.created))

@@ -21,6 +21,8 @@ public struct PublishEventRecord: Sendable, Codable, Equatable {
     /// `image-path`: `delta` or `full`, and `reason`.
     public var path: String?
     public var reason: String?
+    /// On an `error` line from the server: the problem's code (see `BerthProblem.Code`).
+    public var code: String?
 
     public init(event: String, sitePath: String? = nil) {
         self.event = event
@@ -61,9 +63,10 @@ public struct PublishEventRecord: Sendable, Codable, Equatable {
     }
 
     /// The line that ends a failed command: `{"event": "error", "message"}`.
-    public static func error(_ message: String, sitePath: String? = nil) -> PublishEventRecord {
+    public static func error(_ message: String, sitePath: String? = nil, code: String? = nil) -> PublishEventRecord {
         var record = PublishEventRecord(event: "error", sitePath: sitePath)
         record.message = message
+        record.code = code
         return record
     }
 }

@@ -1,0 +1,49 @@
+/// Everything a command does to sites, behind one seam: `LocalSiteOperations` acts on the engines itself,
+/// `RemoteSiteOperations` asks a `berth serve` to (which acts through its own `LocalSiteOperations` for the
+/// signed-in user). A command parses its options, calls one of these and renders the answer, whichever it is.
+public protocol SiteOperations: Sendable {
+    func publish(sitePath: String, options: PublishOptions, events: @escaping Publisher.EventHandler) async throws
+        -> PublishResult
+    func sites(user: String?) async throws -> SiteListing
+    func versions(site: String, user: String?) async throws -> SiteVersionList
+    func rollback(site: String, user: String?, to version: String?, checkTimeout: Duration, lockWait: Duration,
+                  events: @escaping Publisher.EventHandler) async throws -> PublishResult
+    func stop(site: String, user: String?, lockWait: Duration) async throws -> SiteActionResult
+    func start(site: String, user: String?, checkTimeout: Duration, lockWait: Duration) async throws
+        -> SiteActionResult
+    func remove(site: String, user: String?, images: Bool, registry: Bool, lockWait: Duration) async throws
+        -> SiteRemoval
+}
+
+/// `berth sites`: every site found, and the hosts that could not be asked.
+public struct SiteListing: Sendable, Codable, Equatable {
+    public var sites: [SiteStatus]
+    public var problems: [HostProblemRecord]
+
+    public init(sites: [SiteStatus], problems: [HostProblemRecord]) {
+        self.sites = sites
+        self.problems = problems
+    }
+
+    public init(_ lists: [HostSiteList]) {
+        sites = lists.flatMap(\.sites)
+        problems = lists.compactMap { list in list.error.map { HostProblemRecord(host: list.host.name, error: $0) } }
+    }
+}
+
+/// `berth versions`: a site's kept versions on its host, newest first.
+public struct SiteVersionList: Sendable, Codable, Equatable {
+    public var host: String
+    public var user: String
+    public var site: String
+    public var versions: [SiteVersion]
+
+    public init(_ history: SiteHistory) {
+        host = history.host
+        user = history.identity.user
+        site = history.identity.site
+        versions = history.versions
+    }
+
+    public var identity: SiteIdentity { SiteIdentity(user: user, site: site) }
+}

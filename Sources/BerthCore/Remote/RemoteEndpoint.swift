@@ -1,0 +1,89 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `berth serve` to act through, and the token to act with.
+public struct RemoteEndpoint: Sendable, Equatable, Codable {
+    public var url: String
+    public var token: String
+
+    public init(url: String, token: String) throws(BerthProblem) {
+        self.url = try Self.normalized(url)
+        self.token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !self.token.isEmpty else { throw BerthProblem(.usage, "the token is empty") }
+    }
+
+    /// `http://` or `https://`, a host and an optional port; no path, query or user part.
+    public static func normalized(_ text: String) throws(BerthProblem) -> String {
+        var url = text
+        while url.hasSuffix("/") { url.removeLast() }
+        guard let parsed = URLComponents(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
+              let host = parsed.host, !host.isEmpty, parsed.path.isEmpty, parsed.query == nil, parsed.user == nil
+        else {
+            throw BerthProblem(.usage, "'\(text)' is not a server URL: give http(s)://HOST[:PORT], e.g. https://berth.example.com")
+        }
+        return url
+    }
+
+    /// The remote chosen for this command: `--remote URL`, else `BERTH_REMOTE` (with `BERTH_TOKEN`), else the
+    /// login stored by `berth login`; nil means the engines are used directly.
+    public static func selected(option: String?, environment: [String: String]) throws -> RemoteEndpoint? {
+        let stored = try RemoteLoginFile(environment: environment).read()
+        if let url = option ?? environment["BERTH_REMOTE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            let normalized = try normalized(url)
+            if let token = environment["BERTH_TOKEN"], !token.isEmpty {
+                return try RemoteEndpoint(url: normalized, token: token)
+            }
+            if let stored, stored.url == normalized { return stored }
+            throw BerthProblem(.usage, "no token for \(normalized): set BERTH_TOKEN, or run `berth login \(normalized)`")
+        }
+        return stored
+    }
+}
+
+/// Where `berth login` keeps the server and token: `$XDG_CONFIG_HOME/berth/remote.json` (else
+/// `~/.config/berth/remote.json`), readable by its owner only.
+public struct RemoteLoginFile: Sendable {
+    public let path: String
+
+    public init(environment: [String: String]) {
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+        path = base + "/berth/remote.json"
+    }
+
+    public func read() throws -> RemoteEndpoint? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        do {
+            return try JSONDecoder().decode(RemoteEndpoint.self, from: data)
+        } catch {
+            throw BerthProblem(.usage, "\(path) is not a login berth wrote (\(error)); run `berth logout` and log in again")
+        }
+    }
+
+    public func write(_ endpoint: RemoteEndpoint) throws {
+        let directory = ParentDirectory.of(path)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let data = try BerthJSON.encode(endpoint)
+        // Created 0600 before the token is written, so it is never readable by others, not even for a moment.
+        let temporary = path + ".tmp"
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw BerthProblem(.failed, "cannot write \(temporary): \(String(cString: strerror(errno)))")
+        }
+        let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == data.count, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw BerthProblem(.failed, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// True when there was a login to remove.
+    public func remove() -> Bool {
+        unlink(path) == 0
+    }
+}

@@ -1,0 +1,95 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// The site operations done by a `berth serve`, as the signed-in user. The server picks the host, the base image,
+/// the port and everything in the Dockerfile: options that would choose them are refused here, before anything
+/// is sent, and again by the server.
+public struct RemoteSiteOperations: SiteOperations {
+    public let api: ServerAPIClient
+
+    public init(endpoint: RemoteEndpoint) {
+        api = ServerAPIClient(endpoint: endpoint)
+    }
+
+    public static func refusedOptions(_ options: PublishOptions) -> [String] {
+        var refused: [String] = []
+        if options.baseImage != nil { refused.append("--base-image (the server builds on its own base images)") }
+        if case .fixed = options.port { refused.append("--port N (the server picks the port)") }
+        if options.dereference { refused.append("--dereference (copy the linked files into the site instead)") }
+        return refused
+    }
+
+    public func publish(sitePath: String, options: PublishOptions, events: @escaping Publisher.EventHandler)
+        async throws -> PublishResult
+    {
+        let refused = Self.refusedOptions(options)
+        guard refused.isEmpty else {
+            throw BerthProblem(.usage, "not for a publish through a server: " + refused.joined(separator: ", "))
+        }
+        var stages = StageTimer(events: events, logger: .init(label: "berth.remote"))
+        stages.start(.pack, detail: sitePath)
+        let upload = try SiteUpload(path: sitePath)
+        let identity = try upload.site.identity(name: options.siteName, user: "remote")
+        let summary = try await upload.summary()
+        stages.finish(.pack)
+        let memory = options.memory ?? upload.site.config.memory
+        let check = RemotePublishCheck(digest: summary.digest, memory: memory?.bytes,
+                                       server: options.server ?? upload.site.config.server)
+        let path = "/v1/sites/\(identity.site)/publish"
+        if !options.pullBaseImage, options.tag == nil {
+            let answer = try await api.call(.POST, path + "/check", json: check, as: RemotePublishCheck.Answer.self)
+            if answer.upToDate, let result = answer.result {
+                events(.upToDate(url: result.url))
+                return result
+            }
+        }
+        var request = api.request(.POST, path, query: [
+            "digest": summary.digest, "memory": memory.map { "\($0.bytes)" }, "server": check.server?.rawValue,
+            "tag": options.tag, "keep": "\(options.keepVersions)",
+            "check-timeout": "\(options.checkTimeout.components.seconds)",
+            "lock-wait": "\(options.lockWait.components.seconds)", "pull": options.pullBaseImage ? "true" : nil,
+        ])
+        request.headers.add(name: "Content-Type", value: "application/x-tar")
+        request.body = .stream(upload.stream(), length: .known(summary.byteCount))
+        return try await api.stream(request, events: events)
+    }
+
+    public func sites(user: String?) async throws -> SiteListing {
+        try await api.call(.GET, "/v1/sites", as: SiteListing.self)
+    }
+
+    public func versions(site: String, user: String?) async throws -> SiteVersionList {
+        try await api.call(.GET, "/v1/sites/\(site)/versions", as: SiteVersionList.self)
+    }
+
+    public func rollback(site: String, user: String?, to version: String?, checkTimeout: Duration,
+                         lockWait: Duration, events: @escaping Publisher.EventHandler) async throws -> PublishResult {
+        let request = api.request(.POST, "/v1/sites/\(site)/rollback", query: [
+            "to": version, "check-timeout": "\(checkTimeout.components.seconds)",
+            "lock-wait": "\(lockWait.components.seconds)",
+        ])
+        return try await api.stream(request, events: events)
+    }
+
+    public func stop(site: String, user: String?, lockWait: Duration) async throws -> SiteActionResult {
+        try await api.call(.POST, "/v1/sites/\(site)/stop", query: ["lock-wait": "\(lockWait.components.seconds)"],
+                           as: SiteActionResult.self)
+    }
+
+    public func start(site: String, user: String?, checkTimeout: Duration, lockWait: Duration) async throws
+        -> SiteActionResult
+    {
+        try await api.call(.POST, "/v1/sites/\(site)/start", query: [
+            "check-timeout": "\(checkTimeout.components.seconds)", "lock-wait": "\(lockWait.components.seconds)",
+        ], as: SiteActionResult.self)
+    }
+
+    public func remove(site: String, user: String?, images: Bool, registry: Bool, lockWait: Duration) async throws
+        -> SiteRemoval
+    {
+        try await api.call(.DELETE, "/v1/sites/\(site)", query: [
+            "images": images ? "true" : nil, "registry": registry ? "true" : nil,
+            "lock-wait": "\(lockWait.components.seconds)",
+        ], as: SiteRemoval.self)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A user of a `berth serve`, as `berth admin user list --json` prints it and the API sends it.
+public struct UserRecord: Sendable, Codable, Equatable {
+    public var name: String
+    public var admin: Bool
+    public var created: Date
+    /// The quotas set for this user; nil ones take the config's defaults.
+    public var quotaOverrides: Quotas
+    /// The quotas in force (defaults and overrides), filled in by the server.
+    public var quotas: Quotas?
+
+    public init(name: String, admin: Bool, created: Date, quotaOverrides: Quotas, quotas: Quotas? = nil) {
+        self.name = name
+        self.admin = admin
+        self.created = created
+        self.quotaOverrides = quotaOverrides
+        self.quotas = quotas
+    }
+}
+
+/// `POST /v1/users`.
+public struct NewUser: Sendable, Codable, Equatable {
+    public var name: String
+    public var admin: Bool
+
+    public init(name: String, admin: Bool) {
+        self.name = name
+        self.admin = admin
+    }
+}
+
+/// `PUT /v1/users/{name}/quota`: quotas to set (nil leaves one as it is) and quotas to reset to the default.
+public struct QuotaChange: Sendable, Codable, Equatable {
+    public var set: Quotas
+    public var reset: [String]
+
+    public init(set: Quotas, reset: [String]) {
+        self.set = set
+        self.reset = reset
+    }
+}

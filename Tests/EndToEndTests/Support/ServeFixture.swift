@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import BerthCore
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// A running `berth serve` on a free loopback port with its own database, an admin, and two users (alice and bob,
+/// each the unique user of a `PublishFixture`, so their sites are cleaned up like any test's).
+final class ServeFixture: @unchecked Sendable {
+    let alice: PublishFixture
+    let bob: PublishFixture
+    let directory: String
+    let config: String
+    let url: String
+    let adminToken: String
+    private let server: BackgroundBerth
+
+    var uploads: String { directory + "/uploads" }
+
+    static func run(quotas: String = "", uploadTimeout: Int = 3,
+                    _ body: (ServeFixture) async throws -> Void) async throws {
+        let fixture = try await ServeFixture(quotas: quotas, uploadTimeout: uploadTimeout)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.stop()
+            throw error
+        }
+        await fixture.stop()
+    }
+
+    private init(quotas: String, uploadTimeout: Int) async throws {
+        alice = try await PublishFixture()
+        bob = try await PublishFixture()
+        directory = NSTemporaryDirectory() + "berth-serve-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        config = directory + "/serve.yml"
+        try """
+            listen: 127.0.0.1:0
+            database: \(directory)/serve.db
+            upload_timeout: \(uploadTimeout)
+            \(quotas.isEmpty ? "" : "quotas:\n" + quotas)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let cli = alice.cli()
+        let initialized = try cli.run(["admin", "init", "--config", config, "root-\(alice.user)", "--json"], timeout: 60)
+        try #require(initialized.status == 0, "admin init: \(initialized)")
+        adminToken = try #require(initialized.jsonLines.first?["token"] as? String)
+        server = try BackgroundBerth(cli, ["serve", "--config", config])
+        var listening: String?
+        _ = try await BackgroundBerth.eventually(within: .seconds(60)) { [server] in
+            let text = try server.stderr()
+            listening = text.split(separator: "\n").first { $0.contains("listening on ") }
+                .map { String($0.split(separator: " ").last ?? "") }
+            return listening != nil || !server.process.isRunning
+        }
+        url = try #require(listening, "berth serve did not start: \(server.description)")
+        for user in [alice.user, bob.user] {
+            let added = try await call(.POST, "/v1/users", token: adminToken, json: ["name": user, "admin": false] as [String: Any])
+            try #require(added.status == 201, "adding \(user): \(added.body)")
+        }
+    }
+
+    func stop() async {
+        _ = try? await server.stop(with: SIGTERM, timeout: .seconds(10))
+        await alice.cleanUp()
+        await bob.cleanUp()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: String
+
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:] }
+        var problemCode: String? { json["code"] as? String }
+        var detail: String { json["detail"] as? String ?? body }
+    }
+
+    func call(_ method: HTTPMethod, _ path: String, token: String?, json: Any? = nil, body: [UInt8]? = nil,
+              timeout: TimeAmount = .seconds(120)) async throws -> Answer {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
+        }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/x-tar")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let data = try await response.body.collect(upTo: 16 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: data))
+    }
+
+    /// Uploads `tar` as a publish of `site`, announcing its true digest.
+    func upload(_ tar: [UInt8], site: String, token: String) async throws -> Answer {
+        try await call(.POST, "/v1/sites/\(site)/publish?digest=\(Self.digest(tar))", token: token, body: tar)
+    }
+
+    static func digest(_ bytes: [UInt8]) -> String {
+        "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A new token for `user`, made through the API.
+    func token(for user: String, scope: String, site: String? = nil, expiresIn: Int? = nil) async throws -> (id: String, token: String) {
+        var request: [String: Any] = ["user": user, "scope": scope]
+        if let site { request["site"] = site }
+        if let expiresIn { request["expiresInSeconds"] = expiresIn }
+        let answer = try await call(.POST, "/v1/tokens", token: adminToken, json: request)
+        try #require(answer.status == 201, "token for \(user): \(answer.body)")
+        return (try #require(answer.json["id"] as? String), try #require(answer.json["token"] as? String))
+    }
+
+    /// The berth CLI acting through this server with `token`, with a config directory of its own (so no login of
+    /// the machine's user is read or written).
+    func remoteCLI(token: String) -> BerthCLI {
+        alice.cli(["BERTH_REMOTE": url, "BERTH_TOKEN": token, "XDG_CONFIG_HOME": directory + "/config-\(UUID().uuidString)"])
+    }
+
+    /// What is left in the upload directory (each upload's private directory is removed when it ends).
+    func leftoverUploads() throws -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: uploads)) ?? []
+    }
+}
