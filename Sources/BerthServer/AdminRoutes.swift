@@ -59,9 +59,12 @@ extension SiteServer {
         table.add(.post, "/v1/users/{user}/domains/{domain}") { request, context in
             let caller = try await admin(request, context)
             let name = try context.parameters.require("user")
-            let domain = try context.parameters.require("domain").lowercased()
-            guard DomainName.isValid(domain) else {
-                throw BerthProblem(.usage, "'\(domain)' is not a domain name such as www.example.com")
+            let text = try context.parameters.require("domain")
+            let domain: String
+            do {
+                domain = try EdgeHostname(parsing: text).name
+            } catch {
+                throw BerthProblem(.usage, "\(error)")
             }
             try await audited(caller, "domain allow", detail: "\(name) \(domain)") {
                 try await store.allowDomain(domain, user: name)
@@ -123,16 +126,5 @@ extension SiteServer {
                                  expires: new.expiresInSeconds.map { now.addingTimeInterval(Double($0)) }, created: now)
         try await store.addToken(record, hash: token.hash)
         return CreatedToken(record, token: token.text)
-    }
-}
-
-/// A DNS name: labels of letters, digits and inner dashes, at least two of them, at most 253 characters.
-enum DomainName {
-    static func isValid(_ name: String) -> Bool {
-        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        return name.utf8.count <= 253 && labels.count >= 2 && labels.allSatisfy { label in
-            (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
-                && label.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
-        }
     }
 }

@@ -106,6 +106,14 @@ extension SiteServer {
                 throw BerthProblem(.usage, "berth.yml sets port: \(port), but a server picks the port itself; "
                     + "remove port from berth.yml to publish through it")
             }
+            // A name is served for a user only once the operator allowed it for them, so that no user takes
+            // another's domain (or anybody's) through the edge.
+            let allowed = Set(try await store.domains(user: caller.user))
+            if let refused = loaded.config.domains.first(where: { !allowed.contains($0.name) }) {
+                throw BerthProblem(.forbidden, "berth.yml asks for the domain \(refused), which the operator has not "
+                    + "allowed for \(caller.user); an admin allows it with: berth admin domain allow \(caller.user) "
+                    + "\(refused)")
+            }
             let memory = options.memory ?? loaded.config.memory ?? .defaultLimit
             try checkSiteMemory(memory, quotas)
             try await checkSitesAndMemory(caller: caller, site: site, memory: memory, quotas)

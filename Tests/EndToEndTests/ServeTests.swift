@@ -233,6 +233,34 @@ struct ServeTests {
         }
     }
 
+    @Test("a custom domain is served for a user only once the operator allowed it for them; --domain is refused",
+          .timeLimit(.minutes(5)))
+    func domainsNeedTheOperator() async throws {
+        try await ServeFixture.run { serve in
+            let token = try await serve.token(for: serve.alice.user, scope: "deploy").token
+            let cli = serve.remoteCLI(token: token)
+            let site = try serve.alice.copyOfSite("hello")
+            let domain = "www.\(serve.alice.user).example.test"
+            try "domains: [\(domain)]\n".write(toFile: site + "/berth.yml", atomically: true, encoding: .utf8)
+
+            let refused = try cli.run(["publish", site])
+            #expect(refused.status == 1, "\(refused)")
+            #expect(refused.stderr.contains("\(domain), which the operator has not allowed for \(serve.alice.user)"),
+                    "\(refused)")
+            #expect(try await serve.alice.containers(site: "hello").isEmpty, "nothing was built or run")
+            let flag = try cli.run(["publish", site, "--domain", "other.example.test"])
+            #expect(flag.status == 64 && flag.stderr.contains("--domain"), "\(flag)")
+
+            let admin = serve.remoteCLI(token: serve.adminToken)
+            let allowed = try admin.run(["admin", "domain", "allow", serve.alice.user, domain])
+            #expect(allowed.status == 0, "\(allowed)")
+            let taken = try admin.run(["admin", "domain", "allow", serve.bob.user, domain])
+            #expect(taken.status == 1 && taken.stderr.contains("allowed for another user"), "\(taken)")
+            let published = try cli.run(["publish", site])
+            #expect(published.status == 0, "\(published)")
+        }
+    }
+
     @Test("concurrent publishes of one site through the server leave one container; a busy site with no wait exits 75",
           .timeLimit(.minutes(6)))
     func concurrentPublishes() async throws {

@@ -16,6 +16,9 @@ public struct RemoteSiteOperations: SiteOperations {
         if options.baseImage != nil { refused.append("--base-image (the server builds on its own base images)") }
         if case .fixed = options.port { refused.append("--port N (the server picks the port)") }
         if options.dereference { refused.append("--dereference (copy the linked files into the site instead)") }
+        if !options.domains.isEmpty {
+            refused.append("--domain (name the domains in berth.yml's domains: once the operator allowed them for you)")
+        }
         return refused
     }
 
