@@ -30,7 +30,7 @@ struct DeploySafetyTests {
     }
 
     @Test("kill -9 in the check: the old version serves throughout, sites says what happened, start recovers",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(6)))
     func killedPublishThenStart() async throws {
         try await PublishFixture.run { fixture in
             let site = try OperateTests.site(fixture, saying: "Serving")
@@ -123,7 +123,7 @@ struct DeploySafetyTests {
         }
     }
 
-    @Test("a lock held in one PID namespace is not broken from another (unshare --pid)", .timeLimit(.minutes(4)))
+    @Test("a lock held in one PID namespace is not broken from another (unshare --pid)", .timeLimit(.minutes(6)))
     func lockAcrossPIDNamespaces() async throws {
         try await PublishFixture.run { fixture in
             let site = try OperateTests.site(fixture, saying: "Locked")

@@ -19,7 +19,7 @@ struct InstallTests {
     }
 
     @Test("the binary alone, in a bare Debian container, from an empty directory: --version, init, render, pack, publish through the mounted socket; ldd lists no Swift runtime",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(6)))
     func oneBinary() throws {
         let binary = Self.staticExecutable
         try #require(FileManager.default.isExecutableFile(atPath: binary),

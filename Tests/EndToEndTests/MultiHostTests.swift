@@ -310,7 +310,7 @@ struct MultiHostTests {
     }
 
     @Test("a site is found on the one host that has it when --host is not given; several hosts is an error",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(6)))
     func siteFoundAcrossHosts() async throws {
         try await withTopology { topology, fixture in
             let published = try cli(fixture).run([

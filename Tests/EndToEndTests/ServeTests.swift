@@ -153,7 +153,7 @@ struct ServeTests {
     }
 
     @Test("hostile uploads are each refused with a clear error, nothing built and nothing left behind",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(6)))
     func hostileUploads() async throws {
         try await ServeFixture.run(quotas: "  files: 50\n  upload_size: 256k\n", uploadTimeout: 2) { serve in
             let token = try await serve.token(for: serve.alice.user, scope: "deploy").token

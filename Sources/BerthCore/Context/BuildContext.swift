@@ -22,14 +22,18 @@ public struct ContextSummary: Sendable, Equatable, Codable {
 public struct BuildContext: Sendable {
     public let rootFiles: [ContextFile]
     public let tree: SiteTree
+    /// Whether the site's file manifest is packed last (for the Dockerfile to copy into the image); a remote
+    /// publish's upload carries the site's files only.
+    public let packsManifest: Bool
 
     /// Chunks handed to the consumer are this large, and at most `bufferedChunks` wait at once.
     static let chunkSize = 256 * 1024
     static let bufferedChunks = 4
 
-    public init(rootFiles: [ContextFile], tree: SiteTree) {
+    public init(rootFiles: [ContextFile], tree: SiteTree, packsManifest: Bool = true) {
         self.rootFiles = rootFiles
         self.tree = tree
+        self.packsManifest = packsManifest
     }
 
     /// Starts packing on a thread of its own and returns the stream of tar bytes. Reading slowly slows the packer;
@@ -124,7 +128,9 @@ public struct BuildContext: Sendable {
             }
         }
         let siteManifest = SiteManifest(entries: manifest)
-        try writer.addFile(BuildContextLayout.siteManifest, contents: try siteManifest.encoded())
+        if packsManifest {
+            try writer.addFile(BuildContextLayout.siteManifest, contents: try siteManifest.encoded())
+        }
         try writer.finish()
         guard flush() else { throw CancellationError() }
         return siteManifest

@@ -42,10 +42,13 @@ public struct Publisher: Sendable {
         let memory = options.memory ?? site.config.memory ?? .defaultLimit
         let portRequest = options.port ?? site.config.port.map(PortRequest.fixed) ?? .auto
         let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
-        // Rendering the templates finds what is wrong with the site's settings before the engine is touched; the
-        // files are read (hashed) once, after the engine says whether an edge's address goes into the config.
         var context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
+        var (summary, manifest) = try await context.summaryAndManifest()
+        if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
+            events(.warning(warning))
+        }
+        timer.finish(.pack)
         if site.config.checkPath == nil, !site.tree.ships(file: "index.html") {
             events(.warning("\(sitePath) has no index.html at its root, so / has nothing to serve and the check "
                 + "will fail; add one, or set check_path in berth.yml to a page the site has"))
@@ -67,15 +70,12 @@ public struct Publisher: Sendable {
                 + "two loopback ports itself; --port (or port: in berth.yml) is not used"))
         }
         if edge != nil, let gateway = try await SiteNetwork(engine: engine).gateway() {
-            // Behind the edge the server logs the client address the edge saw (`X-Forwarded-For`).
+            // Behind the edge the server logs the client address the edge saw (`X-Forwarded-For`). The context is
+            // packed again for it (the warnings above come before the engine is asked anything).
             context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage, trustedProxy: gateway)
+            (summary, manifest) = try await context.summaryAndManifest()
         }
-        let (summary, manifest) = try await context.summaryAndManifest()
-        if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
-            events(.warning(warning))
-        }
-        timer.finish(.pack)
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)
