@@ -7,7 +7,9 @@ public struct SiteUpload: Sendable {
 
     public init(path: String) throws {
         site = try Site.load(path: path)
-        context = BuildContext(rootFiles: [], tree: site.tree, packsManifest: false)
+        var tree = site.tree
+        tree.leftOutAtRoot = SiteTree.neverUploaded
+        context = BuildContext(rootFiles: [], tree: tree, packsManifest: false)
     }
 
     public func summary() async throws -> ContextSummary { try await context.summary() }

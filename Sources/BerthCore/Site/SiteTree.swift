@@ -54,6 +54,12 @@ public struct SiteTree: Sendable {
 
     /// Names at the site root that are never shipped: berth's own settings, and the rules nginx is configured from.
     public static let neverShipped: Set<String> = [".dockerignore", "berth.yml", "_redirects", "_headers"]
+    /// What a remote publish leaves out of its upload: `.dockerignore`, which the client applies. berth.yml and the
+    /// rules go up, for the server to check and configure the site from as a local publish does.
+    public static let neverUploaded: Set<String> = [".dockerignore"]
+
+    /// The names at the root this walk leaves out (`neverShipped`, or `neverUploaded` for an upload).
+    public var leftOutAtRoot: Set<String> = SiteTree.neverShipped
 
     /// Git's directory, left out at any depth (`sub/.git/config` can hold credentials) unless a `!` line of
     /// `.dockerignore` names it.
@@ -135,7 +141,7 @@ public struct SiteTree: Sendable {
     public func ships(file path: String) -> Bool {
         var info = stat()
         guard lstat(root + "/" + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
-        return !rules.excludes(path) && !Self.neverShipped.contains(path) && !isLeftOutVersionControl(path)
+        return !rules.excludes(path) && !leftOutAtRoot.contains(path) && !isLeftOutVersionControl(path)
     }
 }
 
@@ -213,7 +219,7 @@ private struct SiteWalker {
                 problem(EntryProblem(path: Self.join(relative, printable), kind: .nameNotUTF8))
                 continue
             }
-            if relative.isEmpty && SiteTree.neverShipped.contains(name) { continue }
+            if relative.isEmpty && tree.leftOutAtRoot.contains(name) { continue }
             let path = Self.join(relative, name)
             if name == SiteTree.versionControlName && !rules.reincludes(path) { continue }
             try visitEntry(SourceName(directory: descriptor, name: name), absolute: absolute + "/" + name,
