@@ -33,6 +33,8 @@ struct ServeConfigTests {
         ("database: x\nquotas:\n  disk: 1g\n", 3, "disk"),
         ("database: x\nport: 1\n", 2, "port"),
         ("listen: 127.0.0.1:1\n", nil, "database"),
+        ("database: x\nlisten: 0.0.0.0:8443\n", 2, "tls"),
+        ("database: x\nlisten: \"[::]:8443\"\n", 2, "tls"),
     ] as [(String, Int?, String)])
     func mistakes(_ yaml: String, _ line: Int?, _ key: String) {
         do {

@@ -92,6 +92,17 @@ public struct ServeConfig: Sendable {
             uploadTimeout = seconds
         }
         if let (text, _) = try mapping.string("upload_directory") { uploadDirectory = path(text) }
+        // Tokens travel in every request: in clear text only over loopback, behind the edge.
+        if tlsCertificate == nil, !Self.isLoopback(listenHost) {
+            throw ConfigFileError(file: file, line: try mapping.string("listen")?.line,
+                                  message: "listen \(ConfigValue.quoted(listenHost + ":" + String(listenPort))) is not "
+                                    + "loopback, and without 'tls' the tokens would cross the network in clear text: "
+                                    + "add tls: {cert: FILE, key: FILE}, or listen on 127.0.0.1 behind the edge")
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// A count, a size such as `64m`, or `unlimited`.
