@@ -26,26 +26,19 @@ public struct HeadersFile: Sendable, Equatable {
 
     public init(text: String, file: String) throws(ConfigFileError) {
         var rules: [Rule] = []
-        for (index, line) in RuleFileLines.split(text).enumerated() {
-            let number = index + 1
-            do throws(RuleTextError) {
-                try RuleFileLines.check(line, maximumLength: Self.maximumLineLength)
-                let trimmed = line.trimmingWhitespace()
-                guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
-                if trimmed.hasPrefix("/") || trimmed.hasPrefix("http://") || trimmed.hasPrefix("https://") {
-                    guard !trimmed.hasPrefix("http"), !trimmed.contains(where: { $0 == " " || $0 == "\t" }) else {
-                        throw RuleTextError("a path line holds one path of this site, such as /assets/*")
-                    }
-                    rules.append(Rule(pattern: try SitePathPattern(parsing: trimmed), headers: [], line: number))
-                    continue
+        try RuleFileLines.forEachRule(in: text, file: file, maximumLength: Self.maximumLineLength) {
+            trimmed, number throws(RuleTextError) in
+            if trimmed.hasPrefix("/") || trimmed.hasPrefix("http://") || trimmed.hasPrefix("https://") {
+                guard !trimmed.hasPrefix("http"), !trimmed.contains(where: { $0 == " " || $0 == "\t" }) else {
+                    throw RuleTextError("a path line holds one path of this site, such as /assets/*")
                 }
-                guard !rules.isEmpty else {
-                    throw RuleTextError("a header line must come after the path it applies to (a line such as /*)")
-                }
-                try Self.add(trimmed, to: &rules[rules.count - 1])
-            } catch {
-                throw ConfigFileError(file: file, line: number, message: error.reason)
+                rules.append(Rule(pattern: try SitePathPattern(parsing: trimmed), headers: [], line: number))
+                return
             }
+            guard !rules.isEmpty else {
+                throw RuleTextError("a header line must come after the path it applies to (a line such as /*)")
+            }
+            try Self.add(trimmed, to: &rules[rules.count - 1])
         }
         if let empty = rules.first(where: { $0.headers.isEmpty }) {
             throw ConfigFileError(file: file, line: empty.line,
