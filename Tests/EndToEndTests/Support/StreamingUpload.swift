@@ -5,6 +5,8 @@ import Glibc
 
 /// Sends an upload over a plain socket, chunk by chunk, watching for the server's answer between chunks: so a
 /// test can tell how much had been sent when the server refused it, or stop sending and wait (a stalled upload).
+/// On a thread of its own: the tests' cooperative pool has two threads here, which blocking test code (child
+/// processes) can hold for seconds, and a pause between chunks must not grow into a stall the server gives up on.
 enum StreamingUpload {
     struct Outcome {
         var status: Int
@@ -19,6 +21,19 @@ enum StreamingUpload {
 
     static func send(to url: String, token: String, totalBytes: Int, chunkBytes: Int, pause: Duration = .zero,
                      stallAfter: Bool = false) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    try sendBlocking(to: url, token: token, totalBytes: totalBytes, chunkBytes: chunkBytes,
+                                     pause: pause, stallAfter: stallAfter)
+                })
+            }
+            thread.start()
+        }
+    }
+
+    private static func sendBlocking(to url: String, token: String, totalBytes: Int, chunkBytes: Int, pause: Duration,
+                                     stallAfter: Bool) throws -> Outcome {
         guard let parsed = URLComponents(string: url), let port = parsed.port else { throw Failure(description: "bad URL \(url)") }
         let target = parsed.percentEncodedPath + (parsed.percentEncodedQuery.map { "?" + $0 } ?? "")
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -67,7 +82,9 @@ enum StreamingUpload {
             let chunk = Array(String(size, radix: 16).utf8) + [13, 10] + [UInt8](repeating: 0, count: size) + [13, 10]
             if !writeAll(chunk) { break }
             sent += size
-            if pause > .zero { try await Task.sleep(for: pause) }
+            if pause > .zero {
+                Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+            }
         }
         if !finished, !stallAfter { _ = writeAll(Array("0\r\n\r\n".utf8)) }
         let deadline = Date().addingTimeInterval(60)
