@@ -62,6 +62,7 @@ public enum BerthServe {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         server.addSiteRoutes(to: &table)
+        server.addWatchRoutes(to: &table)
         server.addAdminRoutes(to: &table)
         return table
     }

@@ -161,6 +161,36 @@ paths:
       responses:
         "200": {$ref: "#/components/responses/Progress"}
         default: {$ref: "#/components/responses/Problem"}
+  /v1/logs:
+    get:
+      summary: The logs of the signed-in user's sites (scope read), as JSON lines while they are read.
+      description: |
+        The sites are found first (a site that is not the caller's is a 404, as a missing one), then each line
+        is an event: `located` (the sites, the hosts searched, hosts that did not answer), `value` (a line as
+        `berth logs --json` prints it), `ended` or `failed` (a site's stream), and `error` (a failure after the
+        answer began). With follow=true the answer lasts until every site has ended or the client closes the
+        connection, which ends the server's reading; empty lines keep it alive while the sites are quiet. A
+        token bound to a site watches that site.
+      parameters:
+        - {$ref: "#/components/parameters/sites"}
+        - {name: tail, in: query, schema: {type: integer, minimum: 0}}
+        - {name: since, in: query, description: "A duration back (30s, 1500ms, 1h30m), an RFC 3339 time or seconds since 1970.", schema: {type: string}}
+        - {name: follow, in: query, schema: {type: boolean}}
+      responses:
+        "200": {$ref: "#/components/responses/Watch"}
+        default: {$ref: "#/components/responses/Problem"}
+  /v1/stats:
+    get:
+      summary: The resource use of the signed-in user's running sites (scope read), as JSON lines.
+      description: |
+        The same events as /v1/logs, with a sample as `berth stats --json` prints it as each `value`: one per
+        site, or with follow=true about one a second per site until the client closes the connection.
+      parameters:
+        - {$ref: "#/components/parameters/sites"}
+        - {name: follow, in: query, schema: {type: boolean}}
+      responses:
+        "200": {$ref: "#/components/responses/Watch"}
+        default: {$ref: "#/components/responses/Problem"}
   /v1/users:
     get:
       summary: Every user (admin).
@@ -308,6 +338,7 @@ components:
     user: {name: user, in: path, required: true, schema: {type: string}}
     lockWait: {name: lock-wait, in: query, schema: {type: integer, minimum: 0, maximum: 3600}}
     checkTimeout: {name: check-timeout, in: query, schema: {type: integer, minimum: 0, maximum: 600}}
+    sites: {name: sites, in: query, description: "Site names, comma-separated; every site of the caller's when left out.", schema: {type: string}}
   responses:
     Problem:
       description: RFC 9457 problem details.
@@ -319,6 +350,11 @@ components:
       content:
         application/jsonl:
           schema: {type: string}
+    Watch:
+      description: JSON lines, each a WatchLine, while the sites are read.
+      content:
+        application/jsonl:
+          schema: {$ref: "#/components/schemas/WatchLine"}
   schemas:
     Problem:
       type: object
@@ -438,5 +474,25 @@ components:
         stageSeconds: {type: object, additionalProperties: {type: number}}
         removedVersions: {type: array, items: {type: string}}
         switchSeconds: {type: number}
+    WatchLine:
+      type: object
+      required: [event]
+      properties:
+        event: {type: string, enum: [located, value, ended, failed, error]}
+        sites: {type: array, items: {$ref: "#/components/schemas/WatchedSite"}}
+        hosts: {type: array, items: {type: string}}
+        spansHosts: {type: boolean}
+        leftOut: {type: array, items: {type: object, required: [host, error]}}
+        value: {type: object}
+        site: {$ref: "#/components/schemas/WatchedSite"}
+        message: {type: string}
+        code: {type: string}
+    WatchedSite:
+      type: object
+      required: [user, site, host]
+      properties:
+        user: {type: string}
+        site: {type: string}
+        host: {type: string}
 """#
 }

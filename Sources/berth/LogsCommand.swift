@@ -59,25 +59,30 @@ struct LogsCommand: AsyncParsableCommand {
         }
     }
 
+    @OptionGroup var remote: RemoteOptions
+
     func run() async throws {
         try await reportingErrors {
             try global.bootstrapLogging()
-            let selection = try await self.selection.selection(siteNames: site.map { [$0.value] } ?? [], runningOnly: false)
-            var failures = 0
-            let sites = try await self.selection.locate(selection, failures: &failures)
+            let operations = try selection.operations(remote: remote)
+            let request = try selection.request(siteNames: site.map { [$0.value] } ?? [],
+                                                remote: operations is RemoteSiteOperations)
             let options = SiteLogOptions(tail: tail?.value, since: since, follow: follow)
-            let reader = SiteLogReader(sites: sites, options: options, selection: selection)
-            let format = LogLineFormat(
-                json: json, timestamps: timestamps, showingHost: selection.spansHosts,
-                labelWidth: sites.map { $0.label(showingHost: selection.spansHosts).count }.max() ?? 0)
-            let (output, follow) = (self.output, self.follow)
-            let streamFailures = try await Interruption.cancellingOnSignal {
-                let destination = try LineOutput(appendingTo: output)
-                var format = format
+            let (output, follow, json, timestamps) = (self.output, self.follow, self.json, self.timestamps)
+            let failures = try await Interruption.cancellingOnSignal {
+                var destination: LineOutput?
+                var format = LogLineFormat(json: json, timestamps: timestamps, showingHost: false, labelWidth: 0)
                 var failures = 0
-                try await reader.read { event in
+                try await operations.logs(request, options: options) { event in
                     switch event {
+                    case .located(let sites, let hosts, let spansHosts, let leftOut):
+                        failures += SiteSelectionOptions.report(located: sites, hosts: hosts, leftOut: leftOut,
+                                                                request: request, runningOnly: false)
+                        format.showingHost = spansHosts
+                        format.labelWidth = sites.map { $0.label(showingHost: spansHosts).count }.max() ?? 0
+                        destination = try LineOutput(appendingTo: output)
                     case .value(let line):
+                        guard let destination else { return }
                         // A site that joins the follow may have a longer label than those found at the start.
                         format.labelWidth = max(format.labelWidth, line.label(showingHost: format.showingHost).count)
                         if format.json {
@@ -87,19 +92,18 @@ struct LogsCommand: AsyncParsableCommand {
                         }
                         if follow { try destination.flush() }
                     case .ended(let site):
-                        try destination.flush()
+                        try destination?.flush()
                         Console.status("berth: the log of \(site.label(showingHost: format.showingHost)) ended: its container stopped or was removed")
-                    case .failed(let site, let error):
-                        try destination.flush()
+                    case .failed(let site, let message):
+                        try destination?.flush()
                         failures += 1
-                        Console.error("cannot read the log of \(site.label(showingHost: format.showingHost)) on \(site.hostName): \(error)")
+                        Console.error("cannot read the log of \(site.label(showingHost: format.showingHost)) on \(site.host): \(message)")
                     }
                 }
-                try destination.flush()
+                try destination?.flush()
                 return failures
             }
-            failures += streamFailures ?? 0
-            if failures > 0 { throw ExitStatus.failure }
+            if (failures ?? 0) > 0 { throw ExitStatus.failure }
         }
     }
 }

@@ -38,39 +38,40 @@ struct SiteSelectionOptions: ParsableArguments {
         }
     }
 
-    /// Named sites without `--host` or `--all-hosts` are looked for on every host of the inventory: each must be
-    /// on exactly one.
-    func selection(siteNames: [String], runningOnly: Bool,
-                   environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> SiteSelection {
-        let inventory = try inventoryOptions.inventory(environment: environment)
-        let user = try UserChoice.named(userName, environment: environment)
-        if host == nil, !allHosts, !siteNames.isEmpty, inventory.hosts.count > 1 {
-            let search = SiteHostSearch(hosts: inventory.hosts)
-            var found: Set<String> = []
-            for name in siteNames {
-                found.insert(try await search.host(of: name, user: user).name)
-            }
-            return SiteSelection(hosts: inventory.hosts.filter { found.contains($0.name) }, user: user,
-                                 siteNames: siteNames, runningOnly: runningOnly)
+    /// The backend for `logs` and `stats`: the server when a remote is selected (which watches the signed-in
+    /// user's sites on all its hosts), else the engines of the inventory.
+    func operations(remote: RemoteOptions, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> any SiteOperations
+    {
+        if let endpoint = try remote.endpoint(environment: environment) {
+            try RemoteChoice.refuseLocalOptions(host: host ?? (allHosts ? "all" : nil), hosts: inventoryOptions.path,
+                                                user: user)
+            return RemoteSiteOperations(endpoint: endpoint)
         }
-        return SiteSelection(hosts: try hosts(environment: environment), user: user, siteNames: siteNames,
-                             runningOnly: runningOnly)
+        return LocalSiteOperations(inventory: try inventoryOptions.inventory(environment: environment), hostName: host,
+                                   environment: environment)
     }
 
-    /// Finds the selected sites. A host that does not answer when several are searched is a warning on standard
-    /// error, and makes the command fail in the end (`failures` counts it); the others are still shown.
-    func locate(_ selection: SiteSelection, failures: inout Int) async throws -> [LocatedSite] {
-        var unanswered = 0
-        let sites = try await selection.locate(hostFailed: { host, error in
-            unanswered += 1
-            Console.status("berth: warning: host \(host.name) is left out: \(error)")
-        })
-        failures += unanswered
-        if sites.isEmpty {
-            let whose = selection.user.map { "\($0)'s " } ?? ""
-            let which = selection.runningOnly ? "running " : ""
-            Console.status("berth: no \(which)\(whose)berth sites on \(selection.hosts.map(\.name).joined(separator: ", "))")
+    /// The sites named (every site when none), of `--user` or `$BERTH_USER` (of the token's user through a server).
+    func request(siteNames: [String], remote: Bool,
+                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SiteWatchRequest {
+        SiteWatchRequest(siteNames: siteNames,
+                         user: remote ? nil : try UserChoice.named(userName, environment: environment),
+                         allHosts: allHosts)
+    }
+
+    /// Reports what `located` found: each host that did not answer is a warning (and makes the command fail in
+    /// the end: the returned count), and finding no site is said.
+    static func report(located sites: [WatchedSite], hosts: [String], leftOut: [HostProblemRecord],
+                       request: SiteWatchRequest, runningOnly: Bool) -> Int {
+        for problem in leftOut {
+            Console.status("berth: warning: host \(problem.host) is left out: \(problem.error)")
         }
-        return sites
+        if sites.isEmpty {
+            let whose = request.user.map { "\($0)'s " } ?? ""
+            let which = runningOnly ? "running " : ""
+            Console.status("berth: no \(which)\(whose)berth sites on \(hosts.joined(separator: ", "))")
+        }
+        return leftOut.count
     }
 }

@@ -30,65 +30,71 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON lines: {site, user, host, cpuPercent, memoryBytes, memoryLimitBytes, networkRxBytes, networkTxBytes, time}.")
     var json = false
 
+    @OptionGroup var remote: RemoteOptions
+
     func run() async throws {
         try await reportingErrors {
             try global.bootstrapLogging()
-            let selection = try await self.selection.selection(siteNames: sites.map(\.value), runningOnly: true)
-            var failures = 0
-            let located = try await self.selection.locate(selection, failures: &failures)
-            guard !located.isEmpty else {
-                if failures > 0 { throw ExitStatus.failure }
-                return
-            }
-            let reader = SiteStatsReader(sites: located, selection: once ? nil : selection)
-            let view = StatsView(sites: located, showingHost: selection.spansHosts, json: json,
-                                 live: !json && isatty(STDOUT_FILENO) == 1)
+            let operations = try selection.operations(remote: remote)
+            let request = try selection.request(siteNames: sites.map(\.value),
+                                                remote: operations is RemoteSiteOperations)
+            let view = StatsView(json: json, live: !json && isatty(STDOUT_FILENO) == 1)
+            let failures: Int?
             if once {
-                failures += try view.show(await reader.sampleOnce())
+                var events: [SiteWatchEvent<SiteStatsSample>] = []
+                try await operations.stats(request, follow: false) { events.append($0) }
+                failures = try view.show(events, request: request)
             } else {
-                failures += try await Interruption.cancellingOnSignal {
-                    try await view.follow(reader)
-                } ?? 0
+                failures = try await Interruption.cancellingOnSignal {
+                    try await view.follow(operations, request)
+                }
             }
-            if failures > 0 { throw ExitStatus.failure }
+            if (failures ?? 0) > 0 { throw ExitStatus.failure }
         }
     }
 }
 
 /// Shows stats samples: JSON lines, a table redrawn in place on a terminal, or a table per round otherwise.
 struct StatsView: Sendable {
-    let sites: [LocatedSite]
-    let showingHost: Bool
     let json: Bool
     let live: Bool
 
-    /// Shows one sample per site; returns how many sites could not be read.
-    func show(_ events: [SiteStreamEvent<SiteStatsSample>]) throws -> Int {
-        let output = try LineOutput(appendingTo: nil)
+    /// Shows one sample per site; returns how many sites (or hosts) could not be read.
+    func show(_ events: [SiteWatchEvent<SiteStatsSample>], request: SiteWatchRequest) throws -> Int {
+        var labels: [String] = []
+        var showingHost = false
         var samples: [String: SiteStatsSample] = [:]
         var failures = 0
+        var output: LineOutput?
         for event in events {
             switch event {
+            case .located(let sites, let hosts, let spansHosts, let leftOut):
+                failures += SiteSelectionOptions.report(located: sites, hosts: hosts, leftOut: leftOut,
+                                                        request: request, runningOnly: true)
+                showingHost = spansHosts
+                labels = sites.map { $0.label(showingHost: spansHosts) }
+                if !sites.isEmpty { output = try LineOutput(appendingTo: nil) }
             case .value(let sample):
-                if json { try output.writeJSONLine(sample) }
+                if json { try output?.writeJSONLine(sample) }
                 samples[sample.label(showingHost: showingHost)] = sample
             case .ended(let site):
                 Console.status("berth: \(site.label(showingHost: showingHost)) is gone: its container was removed")
-            case .failed(let site, let error):
+            case .failed(let site, let message):
                 failures += 1
-                Console.error("cannot read the resource use of \(site.label(showingHost: showingHost)): \(error)")
+                Console.error("cannot read the resource use of \(site.label(showingHost: showingHost)): \(message)")
             }
         }
-        if !json { try output.write(table(samples, of: sites.map { $0.label(showingHost: showingHost) })) }
-        try output.flush()
+        if !json { try output?.write(table(samples, of: labels)) }
+        try output?.flush()
         return failures
     }
 
     /// Follows every site until all have ended or the task is cancelled; returns how many could not be read.
-    func follow(_ reader: SiteStatsReader) async throws -> Int {
+    func follow(_ operations: any SiteOperations, _ request: SiteWatchRequest) async throws -> Int {
         let output = try LineOutput(appendingTo: nil)
         let clock = ContinuousClock()
-        var shown = sites.map { $0.label(showingHost: showingHost) }
+        var showingHost = false
+        var shown: [String] = []
         var samples: [String: SiteStatsSample] = [:]
         var reportedSinceDrawn: Set<String> = []
         var lastDrawn: ContinuousClock.Instant?
@@ -109,14 +115,19 @@ struct StatsView: Sendable {
             reportedSinceDrawn = []
         }
 
-        func drop(_ site: LocatedSite) {
+        func drop(_ site: WatchedSite) {
             let label = site.label(showingHost: showingHost)
             shown.removeAll { $0 == label }
             samples[label] = nil
         }
 
-        try await reader.follow { event in
+        try await operations.stats(request, follow: true) { event in
             switch event {
+            case .located(let sites, let hosts, let spansHosts, let leftOut):
+                failures += SiteSelectionOptions.report(located: sites, hosts: hosts, leftOut: leftOut,
+                                                        request: request, runningOnly: true)
+                showingHost = spansHosts
+                shown = sites.map { $0.label(showingHost: spansHosts) }
             case .value(let sample):
                 if json {
                     try output.writeJSONLine(sample)
@@ -136,10 +147,10 @@ struct StatsView: Sendable {
             case .ended(let site):
                 drop(site)
                 if !live { Console.status("berth: \(site.label(showingHost: showingHost)) stopped or was removed") }
-            case .failed(let site, let error):
+            case .failed(let site, let message):
                 drop(site)
                 failures += 1
-                Console.error("cannot read the resource use of \(site.label(showingHost: showingHost)): \(error)")
+                Console.error("cannot read the resource use of \(site.label(showingHost: showingHost)): \(message)")
             }
         }
         return failures

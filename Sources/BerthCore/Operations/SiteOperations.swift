@@ -13,6 +13,14 @@ public protocol SiteOperations: Sendable {
         -> SiteActionResult
     func remove(site: String, user: String?, images: Bool, registry: Bool, lockWait: Duration) async throws
         -> SiteRemoval
+    /// `berth logs`: the sites' lines, handed to `handle` on the calling task; with `options.follow`, until every
+    /// site has ended or the task is cancelled.
+    func logs(_ request: SiteWatchRequest, options: SiteLogOptions,
+              _ handle: (SiteWatchEvent<SiteLogLine>) throws -> Void) async throws
+    /// `berth stats`: one sample of each running site, or with `follow`, a sample a second until every site has
+    /// ended or the task is cancelled.
+    func stats(_ request: SiteWatchRequest, follow: Bool,
+               _ handle: (SiteWatchEvent<SiteStatsSample>) throws -> Void) async throws
 }
 
 /// `berth sites`: every site found, and the hosts that could not be asked.

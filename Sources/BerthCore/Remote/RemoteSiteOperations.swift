@@ -95,4 +95,24 @@ public struct RemoteSiteOperations: SiteOperations {
             "lock-wait": "\(lockWait.components.seconds)",
         ], as: SiteRemoval.self)
     }
+
+    public func logs(_ request: SiteWatchRequest, options: SiteLogOptions,
+                     _ handle: (SiteWatchEvent<SiteLogLine>) throws -> Void) async throws {
+        try await api.watch(api.request(.GET, "/v1/logs", query: [
+            "sites": Self.sitesValue(request), "tail": options.tail.map { "\($0)" },
+            "since": options.since?.queryValue, "follow": options.follow ? "true" : nil,
+        ]), follow: options.follow, handle)
+    }
+
+    public func stats(_ request: SiteWatchRequest, follow: Bool,
+                      _ handle: (SiteWatchEvent<SiteStatsSample>) throws -> Void) async throws {
+        try await api.watch(api.request(.GET, "/v1/stats", query: [
+            "sites": Self.sitesValue(request), "follow": follow ? "true" : nil,
+        ]), follow: follow, handle)
+    }
+
+    /// Site names are checked names (no commas), so a list of them travels as one value.
+    static func sitesValue(_ request: SiteWatchRequest) -> String? {
+        request.siteNames.isEmpty ? nil : request.siteNames.joined(separator: ",")
+    }
 }

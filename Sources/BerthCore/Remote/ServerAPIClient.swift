@@ -58,18 +58,64 @@ public struct ServerAPIClient: Sendable {
             try Self.check(response, try await response.body.collect(upTo: 1 << 20))
             throw BerthProblem(.failed, "\(endpoint.url) answered \(response.status)")
         }
+        var result: PublishResult?
+        try await Self.forEachLine(of: response) { line in
+            result = try Self.handle(line: line, events: events)
+            return result == nil
+        }
+        if let result { return result }
+        throw BerthProblem(.failed, "\(endpoint.url) ended the answer before the result (the server may have stopped); "
+            + "see `berth sites` for what runs")
+    }
+
+    /// `berth logs` or `berth stats` through the server: its JSON lines handed on as events until the server ends
+    /// the answer (every site ended) or the calling task is cancelled, which closes the connection and so ends
+    /// the server's reading too.
+    public func watch<Value: Codable & Sendable>(_ request: HTTPClientRequest, follow: Bool,
+                                                  _ handle: (SiteWatchEvent<Value>) throws -> Void) async throws {
+        let response = try await send(request, timeout: follow ? Self.followTimeout : Self.streamTimeout)
+        guard response.status.code < 300 else {
+            try Self.check(response, try await response.body.collect(upTo: 1 << 20))
+            throw BerthProblem(.failed, "\(endpoint.url) answered \(response.status)")
+        }
+        do {
+            try await readWatch(response, handle)
+        } catch where Task.isCancelled {
+            // Ctrl-C: the connection is closed, which is how the server learns to stop.
+            throw CancellationError()
+        }
+    }
+
+    private func readWatch<Value: Codable & Sendable>(_ response: HTTPClientResponse,
+                                                       _ handle: (SiteWatchEvent<Value>) throws -> Void) async throws {
+        try await Self.forEachLine(of: response) { line in
+            let record: SiteWatchRecord<Value>
+            do {
+                record = try Self.decoder.decode(SiteWatchRecord<Value>.self, from: line)
+            } catch {
+                throw BerthProblem(.failed, "\(endpoint.url) sent a line berth cannot read: \(error)")
+            }
+            if let event = try record.watchEvent() { try handle(event) }
+            return true
+        }
+    }
+
+    /// How long a `--follow` may run: as long as the person keeps it open.
+    public static let followTimeout: TimeAmount = .hours(24 * 365)
+
+    /// Hands each non-empty line of the answer to `line` until it returns false or the answer ends.
+    static func forEachLine(of response: HTTPClientResponse, _ line: (Data) throws -> Bool) async throws {
         var pending = ByteBuffer()
         for try await var chunk in response.body {
             pending.writeBuffer(&chunk)
             while let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
                 let length = newline - pending.readerIndex
-                let line = pending.readSlice(length: length).map { Data($0.readableBytesView) } ?? Data()
+                let text = pending.readSlice(length: length).map { Data($0.readableBytesView) } ?? Data()
                 pending.moveReaderIndex(forwardBy: 1)
-                if let result = try Self.handle(line: line, events: events) { return result }
+                // Empty lines are the server's keep-alives while nothing happens.
+                if !text.isEmpty, try !line(text) { return }
             }
         }
-        throw BerthProblem(.failed, "\(endpoint.url) ended the answer before the result (the server may have stopped); "
-            + "see `berth sites` for what runs")
     }
 
     /// Decodes one progress line: an event is handed on, a result returned, an error thrown.

@@ -47,7 +47,7 @@ final class ServeFixture: @unchecked Sendable {
         let initialized = try cli.run(["admin", "init", "--config", config, "root-\(alice.user)", "--json"], timeout: 60)
         try #require(initialized.status == 0, "admin init: \(initialized)")
         adminToken = try #require(initialized.jsonLines.first?["token"] as? String)
-        server = try BackgroundBerth(cli, ["serve", "--config", config])
+        server = try BackgroundBerth(cli, ["serve", "--config", config, "--log-file", directory + "/serve.log"])
         var listening: String?
         _ = try await BackgroundBerth.eventually(within: .seconds(60)) { [server] in
             let text = try server.stderr()
@@ -60,6 +60,11 @@ final class ServeFixture: @unchecked Sendable {
             let added = try await call(.POST, "/v1/users", token: adminToken, json: ["name": user, "admin": false] as [String: Any])
             try #require(added.status == 201, "adding \(user): \(added.body)")
         }
+    }
+
+    /// The server's own log (debug level).
+    func serverLog() -> String {
+        (try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? ""
     }
 
     func stop() async {
