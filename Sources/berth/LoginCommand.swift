@@ -10,13 +10,20 @@ struct LoginCommand: AsyncParsableCommand {
         commandName: "login",
         abstract: "Sign in to a berth server: publish, sites and the other commands then go through it.",
         discussion: "The token is read from standard input (or asked for on a terminal), checked with the server, "
-            + "and stored readable only by you in ~/.config/berth/remote.json. In CI, set BERTH_REMOTE and BERTH_TOKEN instead."
+            + "and stored readable only by you in ~/.config/berth/remote.json, under --name (default: the server's "
+            + "host name). The last server logged in to is the default; --remote NAME picks another for one command. "
+            + "In CI, set BERTH_REMOTE and BERTH_TOKEN instead."
     )
 
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The server's URL, e.g. https://berth.example.com.")
     var url: String
+
+    @Option(help: ArgumentHelp("The name to store the login under, for --remote NAME (default: the server's host name).",
+                               valueName: "name"),
+            transform: RemoteName.parse)
+    var name: RemoteName?
 
     func run() async throws {
         try await reportingErrors {
@@ -32,9 +39,12 @@ struct LoginCommand: AsyncParsableCommand {
             let endpoint = try RemoteEndpoint(url: url, token: token)
             let signedIn = try await ServerAPIClient(endpoint: endpoint).call(.GET, "/v1/me", as: SignedIn.self)
             let file = RemoteLoginFile(environment: environment)
-            try file.write(endpoint)
+            var logins = try file.read()
+            let name = name?.value ?? RemoteLogins.defaultName(for: endpoint.url)
+            logins.add(endpoint, name: name)
+            try file.write(logins)
             Console.status("signed in to \(endpoint.url) as \(signedIn.user) (token \(signedIn.token.id), "
-                + "scope \(signedIn.token.scope.rawValue)); stored in \(file.path)")
+                + "scope \(signedIn.token.scope.rawValue)); stored as '\(name)', the default, in \(file.path)")
         }
     }
 }
@@ -42,15 +52,52 @@ struct LoginCommand: AsyncParsableCommand {
 struct LogoutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logout",
-        abstract: "Forget the berth server login: commands act on the engines directly again."
+        abstract: "Forget a berth server login (default: the default one); with none left, commands act on the engines directly again."
     )
 
     @OptionGroup var global: GlobalOptions
 
+    @Argument(help: ArgumentHelp("The login to forget, by its name.", valueName: "name"), transform: RemoteName.parse)
+    var name: RemoteName?
+
+    @Flag(help: "Forget every login.")
+    var all = false
+
+    func validate() throws {
+        if all && name != nil { throw ValidationError("name a login or pass --all, not both") }
+    }
+
     func run() async throws {
         try await reportingErrors {
             let file = RemoteLoginFile(environment: ProcessInfo.processInfo.environment)
-            Console.status(file.remove() ? "signed out (removed \(file.path))" : "not signed in")
+            var logins = try file.read()
+            guard !all, let name = name?.value ?? logins.defaultName else {
+                Console.status(file.remove() ? "signed out of every server (removed \(file.path))" : "not signed in")
+                return
+            }
+            try logins.remove(name)
+            if logins.remotes.isEmpty {
+                _ = file.remove()
+            } else {
+                try file.write(logins)
+            }
+            let rest = logins.names.isEmpty ? "" : "; still signed in as " + logins.names.joined(separator: ", ")
+                + (logins.defaultName.map { " (default: \($0))" } ?? " (no default: use --remote NAME)")
+            Console.status("signed out of '\(name)'\(rest)")
         }
+    }
+}
+
+/// `--name` and `--remote NAME`: a stored login's name.
+struct RemoteName: Sendable {
+    let value: String
+
+    static func parse(_ text: String) throws -> RemoteName {
+        do {
+            try RemoteLogins.check(name: text)
+        } catch {
+            throw ValidationError(error.detail)
+        }
+        return RemoteName(value: text)
     }
 }

@@ -2,12 +2,12 @@ import ArgumentParser
 import BerthCore
 import Foundation
 
-/// `--remote URL`: act through a `berth serve` (default: `BERTH_REMOTE` with `BERTH_TOKEN`, else the login
-/// `berth login` stored) instead of the engines.
+/// `--remote NAME|URL`: act through a `berth serve` (default: `BERTH_REMOTE` with `BERTH_TOKEN`, else the default
+/// login `berth login` stored) instead of the engines.
 struct RemoteOptions: ParsableArguments {
     @Option(name: .customLong("remote"),
-            help: ArgumentHelp("Act through this berth server (default: $BERTH_REMOTE, else `berth login`'s).",
-                               valueName: "url"))
+            help: ArgumentHelp("Act through this berth server: a login's name or a URL (default: $BERTH_REMOTE, else the default login).",
+                               valueName: "name|url"))
     var url: String?
 
     func endpoint(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RemoteEndpoint? {

@@ -87,4 +87,71 @@ struct ServeRemoteOperationsTests {
             #expect(statsEnded, "the server's log:\n\(serve.serverLog())")
         }
     }
+
+    @Test("named remotes: login --name stores each (0600), --remote NAME or URL picks one per command, the last login is the default, BERTH_REMOTE with BERTH_TOKEN in CI; an unknown name is a usage error naming the known ones",
+          .timeLimit(.minutes(4)))
+    func namedRemotes() async throws {
+        try await ServeFixture.run { serve in
+            let (alice, bob) = (serve.alice.user, serve.bob.user)
+            let aliceToken = try await serve.token(for: alice, scope: "deploy").token
+            let bobToken = try await serve.token(for: bob, scope: "deploy").token
+            let published = try serve.remoteCLI(token: aliceToken).run(["publish", "sites/hello", "--name", "blog"])
+            try #require(published.status == 0, "\(published)")
+
+            let config = serve.directory + "/config-\(UUID().uuidString)"
+            var cli = serve.alice.cli(["XDG_CONFIG_HOME": config])
+            func login(_ token: String, _ extra: [String]) throws -> BerthCLI.Outcome {
+                let input = serve.directory + "/token-\(UUID().uuidString)"
+                try token.write(toFile: input, atomically: true, encoding: .utf8)
+                cli.standardInputFile = input
+                defer { cli.standardInputFile = nil }
+                return try cli.run(["login", serve.url] + extra)
+            }
+            let loginAlice = try login(aliceToken, ["--name", "alice-prod"])
+            #expect(loginAlice.status == 0 && loginAlice.stderr.contains("'alice-prod'"), "\(loginAlice)")
+            let loginBob = try login(bobToken, ["--name", "bob-prod"])
+            #expect(loginBob.status == 0, "\(loginBob)")
+            let file = config + "/berth/remote.json"
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            #expect(try login(bobToken, ["--name", "no/slash"]).status == 64)
+
+            func sites(_ arguments: [String], _ cli: BerthCLI) throws -> (Int32, [String]) {
+                let outcome = try cli.run(["sites", "--json"] + arguments)
+                return (outcome.status, outcome.jsonLines.compactMap { $0["user"] as? String })
+            }
+            // The last login is the default; --remote NAME picks the other for one command.
+            let byDefault = try sites([], cli)
+            #expect(byDefault.0 == 0 && byDefault.1.isEmpty, "bob's (no sites): \(byDefault)")
+            let named = try sites(["--remote", "alice-prod"], cli)
+            #expect(named.0 == 0 && named.1 == [alice], "\(named)")
+            let logs = try cli.run(["logs", "blog", "--remote", "alice-prod"])
+            #expect(logs.status == 0, "\(logs)")
+            // A URL shared by two logins needs a name; with BERTH_TOKEN (CI), a URL alone will do.
+            let ambiguous = try cli.run(["sites", "--remote", serve.url])
+            #expect(ambiguous.status == 64 && ambiguous.stderr.contains("alice-prod, bob-prod"), "\(ambiguous)")
+            var ci = serve.alice.cli(["XDG_CONFIG_HOME": config, "BERTH_TOKEN": aliceToken])
+            #expect(try sites(["--remote", serve.url], ci).1 == [alice])
+            ci.environment["BERTH_REMOTE"] = serve.url
+            #expect(try sites([], ci).1 == [alice], "BERTH_REMOTE + BERTH_TOKEN over the default login")
+
+            let unknown = try cli.run(["sites", "--remote", "staging"])
+            #expect(unknown.status == 64, "\(unknown)")
+            #expect(unknown.stderr.contains("no remote named 'staging'") && unknown.stderr.contains("alice-prod, bob-prod"),
+                    "\(unknown)")
+            #expect(try cli.run(["publish", "sites/hello", "--remote", "staging"]).status == 64)
+
+            // logout NAME forgets one; the one left is the default.
+            let logout = try cli.run(["logout", "bob-prod"])
+            #expect(logout.status == 0 && logout.stderr.contains("default: alice-prod"), "\(logout)")
+            #expect(try sites([], cli).1 == [alice])
+            #expect(try cli.run(["sites", "--remote", "bob-prod"]).status == 64)
+
+            // A login file of a berth before named remotes still works, as the default.
+            try #"{"token":"\#(bobToken)","url":"\#(serve.url)"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+            let old = try sites([], cli)
+            #expect(old.0 == 0 && old.1.isEmpty, "\(old)")
+            #expect(try sites(["--remote", "127.0.0.1"], cli).0 == 0, "named by its host")
+        }
+    }
 }

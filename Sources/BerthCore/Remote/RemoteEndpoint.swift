@@ -26,23 +26,30 @@ public struct RemoteEndpoint: Sendable, Equatable, Codable {
         return url
     }
 
-    /// The remote chosen for this command: `--remote URL`, else `BERTH_REMOTE` (with `BERTH_TOKEN`), else the
-    /// login stored by `berth login`; nil means the engines are used directly.
+    /// The remote chosen for this command: `--remote NAME|URL`, else `BERTH_REMOTE` (a URL with `BERTH_TOKEN`, or a
+    /// name), else the default of the logins `berth login` stored; nil means the engines are used directly.
+    /// A URL takes `BERTH_TOKEN`, else the token of the one stored remote with that URL.
     public static func selected(option: String?, environment: [String: String]) throws -> RemoteEndpoint? {
-        let stored = try RemoteLoginFile(environment: environment).read()
-        if let url = option ?? environment["BERTH_REMOTE"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            let normalized = try normalized(url)
-            if let token = environment["BERTH_TOKEN"], !token.isEmpty {
-                return try RemoteEndpoint(url: normalized, token: token)
-            }
-            if let stored, stored.url == normalized { return stored }
-            throw BerthProblem(.usage, "no token for \(normalized): set BERTH_TOKEN, or run `berth login \(normalized)`")
+        let logins = try RemoteLoginFile(environment: environment).read()
+        guard let choice = option ?? environment["BERTH_REMOTE"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            return logins.defaultRemote
         }
-        return stored
+        guard choice.contains("://") else { return try logins.remote(named: choice) }
+        let normalized = try normalized(choice)
+        if let token = environment["BERTH_TOKEN"], !token.isEmpty {
+            return try RemoteEndpoint(url: normalized, token: token)
+        }
+        let stored = logins.remotes.filter { $0.value.url == normalized }.sorted { $0.key < $1.key }
+        if stored.count > 1 {
+            throw BerthProblem(.usage, "several logins are for \(normalized) ("
+                + stored.map(\.key).joined(separator: ", ") + "): choose one with --remote NAME")
+        }
+        if let only = stored.first { return only.value }
+        throw BerthProblem(.usage, "no token for \(normalized): set BERTH_TOKEN, or run `berth login \(normalized)`")
     }
 }
 
-/// Where `berth login` keeps the server and token: `$XDG_CONFIG_HOME/berth/remote.json` (else
+/// Where `berth login` keeps the servers and tokens: `$XDG_CONFIG_HOME/berth/remote.json` (else
 /// `~/.config/berth/remote.json`), readable by its owner only.
 public struct RemoteLoginFile: Sendable {
     public let path: String
@@ -53,20 +60,26 @@ public struct RemoteLoginFile: Sendable {
         path = base + "/berth/remote.json"
     }
 
-    public func read() throws -> RemoteEndpoint? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    /// The stored logins; none when there is no file. A file of a berth before named remotes (one server) is
+    /// read as that server under its host's name, the default.
+    public func read() throws -> RemoteLogins {
+        guard let data = FileManager.default.contents(atPath: path) else { return RemoteLogins() }
+        if let logins = try? JSONDecoder().decode(RemoteLogins.self, from: data) { return logins }
         do {
-            return try JSONDecoder().decode(RemoteEndpoint.self, from: data)
+            let single = try JSONDecoder().decode(RemoteEndpoint.self, from: data)
+            var logins = RemoteLogins()
+            logins.add(single, name: RemoteLogins.defaultName(for: single.url))
+            return logins
         } catch {
-            throw BerthProblem(.usage, "\(path) is not a login berth wrote (\(error)); run `berth logout` and log in again")
+            throw BerthProblem(.usage, "\(path) is not a login berth wrote (\(error)); run `berth logout --all` and log in again")
         }
     }
 
-    public func write(_ endpoint: RemoteEndpoint) throws {
+    public func write(_ logins: RemoteLogins) throws {
         let directory = ParentDirectory.of(path)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let data = try BerthJSON.encode(endpoint)
+        let data = try BerthJSON.encode(logins)
         // Created 0600 before the token is written, so it is never readable by others, not even for a moment.
         let temporary = path + ".tmp"
         unlink(temporary)
@@ -82,7 +95,7 @@ public struct RemoteLoginFile: Sendable {
         }
     }
 
-    /// True when there was a login to remove.
+    /// True when there were logins to remove.
     public func remove() -> Bool {
         unlink(path) == 0
     }
