@@ -14,6 +14,7 @@ extension SiteServer {
             var users: [UserRecord] = []
             for var user in try await store.users() {
                 user.quotas = config.quotas.overridden(by: user.quotaOverrides)
+                user.hosts = try await store.pinnedHosts(user: user.name)
                 users.append(user)
             }
             return try ProblemResponse.json(users)
@@ -54,6 +55,24 @@ extension SiteServer {
             }
             guard var user = try await store.user(name) else { throw BerthProblem(.notFound, "no user \(name)") }
             user.quotas = config.quotas.overridden(by: user.quotaOverrides)
+            return try ProblemResponse.json(user)
+        }
+        table.add(.put, "/v1/users/{user}/hosts") { request, context in
+            let caller = try await admin(request, context)
+            let name = try context.parameters.require("user")
+            let pin = try await request.decode(as: PinnedHosts.self, context: context)
+            let known = operations.inventory.hosts.map(\.name)
+            let unknown = pin.hosts.filter { !known.contains($0) }
+            guard unknown.isEmpty else {
+                throw BerthProblem(.usage, "the server has no host \(unknown.joined(separator: ", ")); its hosts are "
+                    + known.joined(separator: ", "))
+            }
+            try await audited(caller, "user hosts", detail: "\(name) \(pin.hosts.sorted().joined(separator: " "))") {
+                try await store.setPinnedHosts(pin.hosts, user: name)
+            }
+            guard var user = try await store.user(name) else { throw BerthProblem(.notFound, "no user \(name)") }
+            user.quotas = config.quotas.overridden(by: user.quotaOverrides)
+            user.hosts = try await store.pinnedHosts(user: name)
             return try ProblemResponse.json(user)
         }
         table.add(.post, "/v1/users/{user}/domains/{domain}") { request, context in

@@ -123,6 +123,7 @@ paths:
                 digest: {type: string}
                 memory: {type: integer}
                 server: {type: string, enum: [nginx, python]}
+                host: {type: string, description: "Up to date only on this host (auto or absent: wherever the site runs)."}
       responses:
         "200":
           description: upToDate, and the result when it is.
@@ -140,9 +141,11 @@ paths:
       summary: Publish the site from a tar of its files under site/ (scope deploy); progress as JSON lines.
       description: |
         Every entry is checked as it arrives: regular files, directories and symlinks staying inside site/ only.
-        The server renders the Dockerfile and server configuration itself; base-image, port, user, host and
+        The server renders the Dockerfile and server configuration itself; base-image, port, user and
         dereference are refused. Quotas are checked before anything is built (403; 429 for publishes_per_hour;
-        423 while another operation on the site runs).
+        423 while another operation on the site runs). host names one of the server's hosts, or auto (the
+        default): placement among the hosts the user is pinned to, else every host; a host outside the pinned
+        ones is refused with 403 naming them.
       parameters:
         - {$ref: "#/components/parameters/site"}
         - {name: digest, in: query, required: true, schema: {type: string}}
@@ -151,6 +154,7 @@ paths:
         - {name: tag, in: query, schema: {type: string}}
         - {name: keep, in: query, schema: {type: integer, minimum: 1}}
         - {name: pull, in: query, schema: {type: boolean}}
+        - {name: host, in: query, schema: {type: string}}
         - {$ref: "#/components/parameters/checkTimeout"}
         - {$ref: "#/components/parameters/lockWait"}
       requestBody:
@@ -246,6 +250,27 @@ paths:
       responses:
         "200":
           description: The user with the quotas in force.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/User"}
+        default: {$ref: "#/components/responses/Problem"}
+  /v1/users/{user}/hosts:
+    put:
+      summary: Pin a user to some of the server's hosts (admin); their publishes are placed only there. No hosts unpins them.
+      parameters:
+        - {$ref: "#/components/parameters/user"}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [hosts]
+              properties:
+                hosts: {type: array, items: {type: string}}
+      responses:
+        "200":
+          description: The user, with the hosts they are pinned to.
           content:
             application/json:
               schema: {$ref: "#/components/schemas/User"}
@@ -387,6 +412,7 @@ components:
         created: {type: string, format: date-time}
         quotaOverrides: {$ref: "#/components/schemas/Quotas"}
         quotas: {$ref: "#/components/schemas/Quotas"}
+        hosts: {type: array, items: {type: string}, description: "The hosts the user is pinned to; every host when empty."}
     Token:
       type: object
       required: [id, user, scope, created]

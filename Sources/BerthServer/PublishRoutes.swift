@@ -5,10 +5,11 @@ import Hummingbird
 /// `POST /v1/sites/{site}/publish` (the site's files as a tar, streamed) and `…/publish/check` (is this upload
 /// already what serves?). The server picks the user (the token's), the host, the base image, the port and the
 /// Dockerfile; the client picks only the site's files, its memory (within the quota), the server kind, the tag,
-/// how many versions to keep (within the quota), the check's time-out and whether to pull the base image.
+/// how many versions to keep (within the quota), the check's time-out, whether to pull the base image, and a
+/// host among those the user may publish to (`HostPinning`).
 extension SiteServer {
     /// Options a client might send that only the server chooses.
-    static let refusedParameters = ["base-image", "port", "dereference", "user", "host", "build-host", "registry"]
+    static let refusedParameters = ["base-image", "port", "dereference", "user", "build-host", "registry"]
 
     func addPublishRoutes(to table: inout RouteTable) {
         table.add(.post, "/v1/sites/{site}/publish/check") { request, context in
@@ -29,6 +30,7 @@ extension SiteServer {
         else { return notUpToDate }
         let listing = try await operations.sites(user: caller.user)
         guard let status = listing.sites.first(where: { $0.site == site }), status.state == .running,
+              check.host.map({ $0 == PublishJob.automaticHost || $0 == status.host }) ?? true,
               status.version == BuildVersion.of(last.digest, in: status),
               let result = PublishResult(upToDate: status, digest: last.digest, memoryLimit: last.memory)
         else { return notUpToDate }
@@ -76,6 +78,7 @@ extension SiteServer {
                 + "upload_size quota of \(ReadableUnits.bytes(limit)); nothing was read or built",
                 quota: "upload_size", limit: limit, use: length)
         }
+        let publishing = try await placement(for: caller, site: site, requested: query.string("host"))
         let key = try await enter(caller, site, lockWait: options.lockWait)
         let directory: String
         do {
@@ -124,7 +127,7 @@ extension SiteServer {
             throw error
         }
         let deploy = try await store.startDeploy(user: caller.user, site: site, uploadDigest: received.digest)
-        let (store, publishing) = (store, publishing)
+        let store = store
         let server = options.server?.rawValue
         let finalOptions = options
         return ProgressStream.response(rewriting: sitePath, operation: { events in

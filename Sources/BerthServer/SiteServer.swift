@@ -10,8 +10,6 @@ struct SiteServer: Sendable {
     let store: Store
     /// The engines, as the server's own inventory reaches them; every call names the signed-in user.
     let operations: LocalSiteOperations
-    /// Publishing: like `operations`, but with `--host auto` when the inventory has several hosts.
-    let publishing: LocalSiteOperations
     let gate = SiteGate()
     let logger: Logger
 
@@ -20,9 +18,6 @@ struct SiteServer: Sendable {
         self.store = store
         let environment = config.publishEnvironment(environment)
         operations = LocalSiteOperations(inventory: inventory, hostName: nil, environment: environment)
-        publishing = LocalSiteOperations(inventory: inventory,
-                                         hostName: inventory.hosts.count > 1 ? PublishJob.automaticHost : nil,
-                                         environment: environment)
         self.logger = logger
     }
 

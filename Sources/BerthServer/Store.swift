@@ -64,6 +64,13 @@ public actor Store {
             // The seam for custom domains routed by the edge: a domain is routed for a user only when listed here.
             "CREATE TABLE domains (name TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE, created_at REAL NOT NULL)",
         ],
+        [
+            // The hosts a user's sites are placed on; none pinned means every host of the server.
+            """
+            CREATE TABLE pinned_hosts (user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+              host TEXT NOT NULL, PRIMARY KEY (user, host))
+            """,
+        ],
     ]
 
     func migrate() async throws {
@@ -285,5 +292,29 @@ public actor Store {
     public func domains(user: String) async throws -> [String] {
         try await connection.query("SELECT name FROM domains WHERE user = ? ORDER BY name", [.text(user)])
             .compactMap { $0.column("name")?.string }
+    }
+
+    // MARK: Pinned hosts
+
+    public func pinnedHosts(user: String) async throws -> [String] {
+        try await connection.query("SELECT host FROM pinned_hosts WHERE user = ? ORDER BY host", [.text(user)])
+            .compactMap { $0.column("host")?.string }
+    }
+
+    /// Replaces the hosts `user` is pinned to; none unpins them.
+    public func setPinnedHosts(_ hosts: [String], user: String) async throws {
+        guard try await self.user(user) != nil else { throw BerthProblem(.notFound, "no user \(user)") }
+        _ = try await connection.query("BEGIN")
+        do {
+            _ = try await connection.query("DELETE FROM pinned_hosts WHERE user = ?", [.text(user)])
+            for host in Set(hosts) {
+                _ = try await connection.query("INSERT INTO pinned_hosts (user, host) VALUES (?, ?)",
+                                               [.text(user), .text(host)])
+            }
+            _ = try await connection.query("COMMIT")
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
     }
 }

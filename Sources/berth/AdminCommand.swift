@@ -61,7 +61,7 @@ struct AdminInitCommand: AsyncParsableCommand {
 struct AdminUserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Add, list and remove users, and set their quotas.",
-        subcommands: [Add.self, List.self, Remove.self, Quota.self])
+        subcommands: [Add.self, List.self, Remove.self, Quota.self, Pin.self, Unpin.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user.")
@@ -89,14 +89,16 @@ struct AdminUserCommand: AsyncParsableCommand {
                     for user in users { try Console.jsonLine(user) }
                     return
                 }
-                var rows = [["USER", "ADMIN", "SITES", "MEMORY", "SITE MEMORY", "UPLOAD", "FILES", "VERSIONS", "PER HOUR"]]
+                var rows = [["USER", "ADMIN", "SITES", "MEMORY", "SITE MEMORY", "UPLOAD", "FILES", "VERSIONS", "PER HOUR",
+                             "HOSTS"]]
                 for user in users {
                     let quotas = user.quotas ?? user.quotaOverrides
                     func count(_ value: Int64?) -> String { value.map(String.init) ?? "unlimited" }
                     func size(_ value: Int64?) -> String { value.map(ReadableUnits.bytes) ?? "unlimited" }
                     rows.append([user.name, user.admin ? "yes" : "", count(quotas.sites), size(quotas.memory),
                                  size(quotas.siteMemory), size(quotas.uploadSize), count(quotas.files),
-                                 count(quotas.versions), count(quotas.publishesPerHour)])
+                                 count(quotas.versions), count(quotas.publishesPerHour),
+                                 user.hosts.flatMap { $0.isEmpty ? nil : $0.joined(separator: ",") } ?? "all"])
                 }
                 Console.writeOutput(TextTable.render(rows))
             }
@@ -155,6 +157,64 @@ struct AdminUserCommand: AsyncParsableCommand {
                                                       json: QuotaChange(set: set, reset: reset), as: UserRecord.self)
                 if admin.json { try Console.jsonLine(user) } else { Console.writeOutput("set the quotas of \(user.name)\n") }
             }
+        }
+    }
+}
+
+extension AdminUserCommand {
+    struct Pin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pin a user to some of the server's hosts: their publishes are placed only there.",
+            discussion: "--host auto then chooses among these hosts, and a --host outside them is refused. Pinning "
+                + "adds to the hosts the user is already pinned to.")
+        @OptionGroup var admin: AdminOptions
+        @Argument(transform: NameArgument.parse) var name: NameArgument
+        @Argument(help: ArgumentHelp("The hosts, by their names in the server's inventory.", valueName: "host"))
+        var hosts: [String]
+
+        func validate() throws {
+            if hosts.isEmpty { throw ValidationError("name at least one host to pin \(name.value) to") }
+        }
+
+        func run() async throws {
+            try await reportingErrors(json: admin.json) {
+                try await PinnedHostsChange.apply(admin, user: name.value) { Set($0).union(hosts) }
+            }
+        }
+    }
+
+    struct Unpin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Unpin a user from some hosts, or from all (their sites are then placed across every host).")
+        @OptionGroup var admin: AdminOptions
+        @Argument(transform: NameArgument.parse) var name: NameArgument
+        @Argument(help: ArgumentHelp("The hosts to unpin from (default: all).", valueName: "host"))
+        var hosts: [String] = []
+
+        func run() async throws {
+            try await reportingErrors(json: admin.json) {
+                try await PinnedHostsChange.apply(admin, user: name.value) { hosts.isEmpty ? [] : Set($0).subtracting(hosts) }
+            }
+        }
+    }
+}
+
+/// Reads the user's pinned hosts, changes them, and sets them.
+enum PinnedHostsChange {
+    static func apply(_ admin: AdminOptions, user name: String, _ change: ([String]) -> Set<String>) async throws {
+        let api = try admin.api()
+        guard let current = try await api.call(.GET, "/v1/users", as: [UserRecord].self).first(where: { $0.name == name })
+        else {
+            throw BerthProblem(.notFound, "no user \(name)")
+        }
+        let hosts = change(current.hosts ?? []).sorted()
+        let user = try await api.call(.PUT, "/v1/users/\(name)/hosts", json: PinnedHosts(hosts: hosts), as: UserRecord.self)
+        if admin.json {
+            try Console.jsonLine(user)
+        } else {
+            let pinned = user.hosts ?? []
+            Console.writeOutput(pinned.isEmpty ? "\(name) is placed on every host\n"
+                : "\(name) is pinned to \(pinned.joined(separator: ", "))\n")
         }
     }
 }

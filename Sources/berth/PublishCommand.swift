@@ -115,10 +115,12 @@ struct PublishCommand: AsyncParsableCommand {
     /// The server when a remote is selected (which refuses what only it may choose), else the engines.
     func backend(environment: [String: String]) throws -> (any SiteOperations, PublishOptions) {
         if let endpoint = try remote.endpoint(environment: environment) {
-            try RemoteChoice.refuseLocalOptions(host: hostOptions.host ?? buildHost,
-                                                hosts: hostOptions.inventoryOptions.path, user: image.user?.value)
-            if registry != nil || image.templates.directory != nil {
-                throw UsageError("--registry and --templates cannot be used through a berth server: it uses its own")
+            // --host names one of the server's hosts (it refuses those the user is not pinned to).
+            try RemoteChoice.refuseLocalOptions(host: nil, hosts: hostOptions.inventoryOptions.path,
+                                                user: image.user?.value)
+            if registry != nil || image.templates.directory != nil || buildHost != nil {
+                throw UsageError("--registry, --templates and --build-host cannot be used through a berth server: "
+                    + "it uses its own")
             }
             var options = try publishOptions(user: "remote", registry: nil)
             options.port = port
@@ -126,7 +128,7 @@ struct PublishCommand: AsyncParsableCommand {
             guard refused.isEmpty else {
                 throw UsageError("not for a publish through a berth server: " + refused.joined(separator: ", "))
             }
-            return (RemoteSiteOperations(endpoint: endpoint), options)
+            return (RemoteSiteOperations(endpoint: endpoint, hostName: hostOptions.host), options)
         }
         let inventory = try hostOptions.inventory(environment: environment)
         let options = try publishOptions(

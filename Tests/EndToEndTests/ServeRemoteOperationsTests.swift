@@ -154,4 +154,57 @@ struct ServeRemoteOperationsTests {
             #expect(try sites(["--remote", "127.0.0.1"], cli).0 == 0, "named by its host")
         }
     }
+
+    @Test("pinning: a user pinned to hosts is placed only among them, a --host outside them is refused (403 naming them), an unpinned user places across all hosts",
+          .timeLimit(.minutes(8)))
+    func pinnedHosts() async throws {
+        let hostsFile = try PublishFixture.required("BERTH_TEST_HOSTS_FILE", setBy: "scripts/test-hosts",
+                                                    file: "/var/lib/berth-test/hosts/env.sh")
+        try await ServeFixture.run(hosts: hostsFile) { serve in
+            let (alice, bob) = (serve.alice.user, serve.bob.user)
+            let admin = serve.remoteCLI(token: serve.adminToken)
+            let aliceCLI = serve.remoteCLI(token: try await serve.token(for: alice, scope: "deploy").token)
+            let bobCLI = serve.remoteCLI(token: try await serve.token(for: bob, scope: "deploy").token)
+            var published: [(BerthCLI, String)] = []
+            do {
+                // bob, unpinned, goes where placement puts him; alice is pinned to another host.
+                let bobSite = try bobCLI.run(["publish", "sites/hello", "--name", "placed", "--json"])
+                published.append((bobCLI, "placed"))
+                try #require(bobSite.status == 0, "\(bobSite)")
+                let bobHost = try #require(bobSite.result?["host"] as? String)
+                let pinTo = bobHost == "web2" ? "web1" : "web2"
+
+                #expect(try admin.run(["admin", "user", "pin", alice, "nosuch"]).status == 64)
+                let pin = try admin.run(["admin", "user", "pin", alice, pinTo, "--json"])
+                #expect(pin.status == 0 && pin.jsonLines.first?["hosts"] as? [String] == [pinTo], "\(pin)")
+                let list = try admin.run(["admin", "user", "list", "--json"])
+                #expect(list.jsonLines.first { $0["name"] as? String == alice }?["hosts"] as? [String] == [pinTo])
+                #expect(list.jsonLines.first { $0["name"] as? String == bob }?["hosts"] as? [String] == [])
+
+                let outside = try aliceCLI.run(["publish", "sites/hello", "--name", "pinned", "--host", bobHost])
+                #expect(outside.status == 1, "\(outside)")
+                #expect(outside.stderr.contains("pinned to \(pinTo)") && outside.stderr.contains("--host \(bobHost)"),
+                        "\(outside)")
+                let refused = try await serve.call(.POST, "/v1/sites/pinned/publish?digest=sha256:0&host=\(bobHost)",
+                                                   token: try await serve.token(for: alice, scope: "deploy").token)
+                #expect(refused.status == 403 && refused.detail.contains(pinTo), "\(refused.body)")
+
+                let placed = try aliceCLI.run(["publish", "sites/hello", "--name", "pinned", "--json"])
+                published.append((aliceCLI, "pinned"))
+                #expect(placed.status == 0, "\(placed)")
+                #expect(placed.result?["host"] as? String == pinTo, "placed among the pinned hosts only: \(placed)")
+
+                // Unpinned again, the site stays where it runs; an explicit other host is a conflict, not a copy.
+                let unpin = try admin.run(["admin", "user", "unpin", alice])
+                #expect(unpin.status == 0 && unpin.stdout.contains("every host"), "\(unpin)")
+                let elsewhere = try aliceCLI.run(["publish", "sites/hello", "--name", "pinned", "--host", bobHost])
+                #expect(elsewhere.status == 1 && elsewhere.stderr.contains("runs on \(pinTo)"), "\(elsewhere)")
+            } catch {
+                for (cli, site) in published { _ = try? cli.run(["rm", site, "--images"]) }
+                throw error
+            }
+            #expect(try aliceCLI.run(["rm", "pinned", "--images"]).status == 0)
+            #expect(try bobCLI.run(["rm", "placed", "--images"]).status == 0)
+        }
+    }
 }

@@ -4,11 +4,14 @@ public struct RemotePublishCheck: Sendable, Codable, Equatable {
     public var digest: String
     public var memory: Int64?
     public var server: ServerKind?
+    /// `--host NAME`: up to date only on that host (`auto` or nil: wherever the site runs).
+    public var host: String?
 
-    public init(digest: String, memory: Int64?, server: ServerKind?) {
+    public init(digest: String, memory: Int64?, server: ServerKind?, host: String? = nil) {
         self.digest = digest
         self.memory = memory
         self.server = server
+        self.host = host
     }
 
     public struct Answer: Sendable, Codable, Equatable {

@@ -6,9 +6,12 @@ import NIOCore
 /// is sent, and again by the server.
 public struct RemoteSiteOperations: SiteOperations {
     public let api: ServerAPIClient
+    /// `publish --host`: one of the server's hosts the user may publish to, or `auto`; nil lets the server place.
+    public let hostName: String?
 
-    public init(endpoint: RemoteEndpoint) {
+    public init(endpoint: RemoteEndpoint, hostName: String? = nil) {
         api = ServerAPIClient(endpoint: endpoint)
+        self.hostName = hostName
     }
 
     public static func refusedOptions(_ options: PublishOptions) -> [String] {
@@ -37,7 +40,7 @@ public struct RemoteSiteOperations: SiteOperations {
         stages.finish(.pack)
         let memory = options.memory ?? upload.site.config.memory
         let check = RemotePublishCheck(digest: summary.digest, memory: memory?.bytes,
-                                       server: options.server ?? upload.site.config.server)
+                                       server: options.server ?? upload.site.config.server, host: hostName)
         let path = "/v1/sites/\(identity.site)/publish"
         if !options.pullBaseImage, options.tag == nil {
             let answer = try await api.call(.POST, path + "/check", json: check, as: RemotePublishCheck.Answer.self)
@@ -51,6 +54,7 @@ public struct RemoteSiteOperations: SiteOperations {
             "tag": options.tag, "keep": "\(options.keepVersions)",
             "check-timeout": "\(options.checkTimeout.components.seconds)",
             "lock-wait": "\(options.lockWait.components.seconds)", "pull": options.pullBaseImage ? "true" : nil,
+            "host": hostName,
         ])
         request.headers.add(name: "Content-Type", value: "application/x-tar")
         request.body = .stream(upload.stream(), length: .known(summary.byteCount))

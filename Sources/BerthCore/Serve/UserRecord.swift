@@ -9,6 +9,8 @@ public struct UserRecord: Sendable, Codable, Equatable {
     public var quotaOverrides: Quotas
     /// The quotas in force (defaults and overrides), filled in by the server.
     public var quotas: Quotas?
+    /// The server's hosts this user's sites are placed on (`berth admin user pin`); every host when empty or nil.
+    public var hosts: [String]?
 
     public init(name: String, admin: Bool, created: Date, quotaOverrides: Quotas, quotas: Quotas? = nil) {
         self.name = name
@@ -38,5 +40,14 @@ public struct QuotaChange: Sendable, Codable, Equatable {
     public init(set: Quotas, reset: [String]) {
         self.set = set
         self.reset = reset
+    }
+}
+
+/// `PUT /v1/users/{name}/hosts`: the hosts to pin the user to; none unpins them.
+public struct PinnedHosts: Sendable, Codable, Equatable {
+    public var hosts: [String]
+
+    public init(hosts: [String]) {
+        self.hosts = hosts
     }
 }

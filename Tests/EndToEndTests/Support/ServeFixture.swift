@@ -19,9 +19,10 @@ final class ServeFixture: @unchecked Sendable {
 
     var uploads: String { directory + "/uploads" }
 
-    static func run(quotas: String = "", uploadTimeout: Int = 3,
+    /// `hosts`: the server's inventory file (default: the local engine only).
+    static func run(quotas: String = "", uploadTimeout: Int = 3, hosts: String? = nil,
                     _ body: (ServeFixture) async throws -> Void) async throws {
-        let fixture = try await ServeFixture(quotas: quotas, uploadTimeout: uploadTimeout)
+        let fixture = try await ServeFixture(quotas: quotas, uploadTimeout: uploadTimeout, hosts: hosts)
         do {
             try await body(fixture)
         } catch {
@@ -31,7 +32,7 @@ final class ServeFixture: @unchecked Sendable {
         await fixture.stop()
     }
 
-    private init(quotas: String, uploadTimeout: Int) async throws {
+    private init(quotas: String, uploadTimeout: Int, hosts: String?) async throws {
         alice = try await PublishFixture()
         bob = try await PublishFixture()
         directory = NSTemporaryDirectory() + "berth-serve-\(UUID().uuidString)"
@@ -41,6 +42,7 @@ final class ServeFixture: @unchecked Sendable {
             listen: 127.0.0.1:0
             database: \(directory)/serve.db
             upload_timeout: \(uploadTimeout)
+            \(hosts.map { "hosts: \($0)" } ?? "")
             \(quotas.isEmpty ? "" : "quotas:\n" + quotas)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let cli = alice.cli()
