@@ -90,13 +90,9 @@ struct PublishCommand: AsyncParsableCommand {
                 }
                 return
             }
-            guard let local = operations as? LocalSiteOperations else {
-                throw UsageError("a publish through a berth server takes one site at a time")
-            }
-            let job = local.job(options: options)
             let outcomes = try await InterruptForwarder.cancellingOnInterrupt { [sites, jobs] in
-                await job.publishAll(
-                    sites, jobs: jobs.value,
+                await operations.publishAll(
+                    sites, jobs: jobs.value, options: options,
                     events: { sitePath, event in output.show(event, sitePath: sitePath) },
                     finished: { sitePath, result in
                         switch result {

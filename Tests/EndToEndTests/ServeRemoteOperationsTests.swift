@@ -207,4 +207,40 @@ struct ServeRemoteOperationsTests {
             #expect(try bobCLI.run(["rm", "placed", "--images"]).status == 0)
         }
     }
+
+    @Test("several sites in one publish through the server: one upload each, the same summary and exit status as locally; one refused site does not stop the others",
+          .timeLimit(.minutes(6)))
+    func severalSites() async throws {
+        try await ServeFixture.run { serve in
+            let cli = serve.remoteCLI(token: try await serve.token(for: serve.alice.user, scope: "deploy").token)
+            let (one, two, bad) = (try serve.alice.copyOfSite("one"), try serve.alice.copyOfSite("two"),
+                                   try serve.alice.copyOfSite("bad"))
+            try "port: 8080\n".write(toFile: bad + "/berth.yml", atomically: true, encoding: .utf8)
+
+            let first = try cli.run(["publish", one, two, bad, "--jobs", "2", "--json"])
+            #expect(first.status == 1, "one site failed: \(first)")
+            let summary = try #require(first.jsonLines.last { $0["event"] as? String == "summary" }, "\(first)")
+            #expect(summary["failed"] as? Int == 1)
+            let sites = try #require(summary["sites"] as? [[String: Any]])
+            #expect(sites.map { $0["sitePath"] as? String } == [one, two, bad], "in the order given")
+            #expect(sites.map { $0["ok"] as? Bool } == [true, true, false])
+            #expect((sites.last?["error"] as? String)?.contains("port") == true, "\(sites)")
+            let results = first.jsonLines.filter { $0["event"] as? String == "result" }
+            #expect(Set(results.compactMap { $0["sitePath"] as? String }) == [one, two])
+            #expect(first.jsonLines.contains { $0["event"] as? String == "stage" && $0["sitePath"] as? String == two })
+            for site in ["one", "two"] {
+                #expect(try await serve.alice.containers(site: site).first?.state == "running", "\(site)")
+            }
+            #expect(try await serve.alice.containers(site: "bad").isEmpty)
+            let audit = try serve.remoteCLI(token: serve.adminToken).run(["admin", "audit", "--user", serve.alice.user, "--json"])
+            #expect(audit.jsonLines.filter { $0["action"] as? String == "publish" }.count == 3, "one upload per site: \(audit)")
+
+            // Unchanged: each is up to date; the table as a local publish of several sites prints it.
+            let again = try cli.run(["publish", one, two])
+            #expect(again.status == 0, "\(again)")
+            let rows = again.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            #expect(rows.first.map { $0.map(String.init) } == ["SITE", "HOST", "RESULT", "URL", "OR", "ERROR"], "\(again)")
+            #expect(again.stdout.components(separatedBy: "up to date").count == 3, "\(again)")
+        }
+    }
 }

@@ -42,32 +42,17 @@ public struct PublishJob: Sendable {
         events: @escaping @Sendable (String, PublishEvent) -> Void,
         finished: @escaping @Sendable (String, Result<PublishResult, Error>) -> Void
     ) async -> [Outcome] {
-        await withTaskGroup(of: (Int, Outcome).self) { group in
-            var outcomes: [Outcome?] = Array(repeating: nil, count: sitePaths.count)
-            var next = 0
-            func startNext() {
-                guard next < sitePaths.count else { return }
-                let index = next
-                let sitePath = sitePaths[index]
-                next += 1
-                group.addTask {
-                    var host: DockerHost?
-                    let result = await Result<PublishResult, Error> {
-                        host = try await chooseHost(for: sitePath)
-                        return try await publisher(for: host!).publish(sitePath: sitePath, options: options) {
-                            events(sitePath, $0)
-                        }
-                    }
-                    finished(sitePath, result)
-                    return (index, Outcome(sitePath: sitePath, host: host?.name, result: result))
+        await BoundedFanOut.map(sitePaths, width: jobs) { sitePath in
+            var host: DockerHost?
+            let result = await Result<PublishResult, Error> {
+                let chosen = try await chooseHost(for: sitePath)
+                host = chosen
+                return try await publisher(for: chosen).publish(sitePath: sitePath, options: options) {
+                    events(sitePath, $0)
                 }
             }
-            for _ in 0..<max(1, jobs) { startNext() }
-            for await (index, outcome) in group {
-                outcomes[index] = outcome
-                startNext()
-            }
-            return outcomes.compactMap { $0 }
+            finished(sitePath, result)
+            return Outcome(sitePath: sitePath, host: host?.name, result: result)
         }
     }
 

@@ -32,6 +32,15 @@ public struct LocalSiteOperations: SiteOperations {
         try await job(options: options).publish(sitePath: sitePath, events: events)
     }
 
+    /// Through one `PublishJob`, so that `--host auto` spreads the sites over the hosts.
+    public func publishAll(_ sitePaths: [String], jobs: Int, options: PublishOptions,
+                           events: @escaping @Sendable (String, PublishEvent) -> Void,
+                           finished: @escaping @Sendable (String, Result<PublishResult, Error>) -> Void) async
+        -> [PublishJob.Outcome]
+    {
+        await job(options: options).publishAll(sitePaths, jobs: jobs, events: events, finished: finished)
+    }
+
     public func sites(user: String?) async throws -> SiteListing {
         let hosts = hostName.map { name in inventory.hosts.filter { $0.name == name } } ?? inventory.hosts
         if let hostName, hosts.isEmpty { _ = try inventory.host(named: hostName) }

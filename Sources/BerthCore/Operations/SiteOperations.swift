@@ -4,6 +4,12 @@
 public protocol SiteOperations: Sendable {
     func publish(sitePath: String, options: PublishOptions, events: @escaping Publisher.EventHandler) async throws
         -> PublishResult
+    /// Several sites at once, `jobs` at a time: each outcome is handed to `finished` as it ends and returned in
+    /// the order of `sitePaths`; one failing does not stop the others.
+    func publishAll(_ sitePaths: [String], jobs: Int, options: PublishOptions,
+                    events: @escaping @Sendable (String, PublishEvent) -> Void,
+                    finished: @escaping @Sendable (String, Result<PublishResult, Error>) -> Void) async
+        -> [PublishJob.Outcome]
     func sites(user: String?) async throws -> SiteListing
     func versions(site: String, user: String?) async throws -> SiteVersionList
     func rollback(site: String, user: String?, to version: String?, checkTimeout: Duration, lockWait: Duration,

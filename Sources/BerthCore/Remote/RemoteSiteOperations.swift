@@ -61,6 +61,21 @@ public struct RemoteSiteOperations: SiteOperations {
         return try await api.stream(request, events: events)
     }
 
+    /// One upload (and one check first) per site, the server placing each.
+    public func publishAll(_ sitePaths: [String], jobs: Int, options: PublishOptions,
+                           events: @escaping @Sendable (String, PublishEvent) -> Void,
+                           finished: @escaping @Sendable (String, Result<PublishResult, Error>) -> Void) async
+        -> [PublishJob.Outcome]
+    {
+        await BoundedFanOut.map(sitePaths, width: jobs) { sitePath in
+            let result = await Result<PublishResult, Error> {
+                try await publish(sitePath: sitePath, options: options) { events(sitePath, $0) }
+            }
+            finished(sitePath, result)
+            return PublishJob.Outcome(sitePath: sitePath, host: try? result.get().host, result: result)
+        }
+    }
+
     public func sites(user: String?) async throws -> SiteListing {
         try await api.call(.GET, "/v1/sites", as: SiteListing.self)
     }
