@@ -92,6 +92,13 @@ struct ServeTests {
                 #expect(other.detail.replacingOccurrences(of: "blog", with: "nosuch") == missing.detail)
                 #expect(!other.body.contains(alice))
             }
+            for watch in ["/v1/logs?sites=", "/v1/stats?sites="] {
+                let other = try await serve.call(.GET, watch + "blog", token: bobDeploy)
+                let missing = try await serve.call(.GET, watch + "nosuch", token: bobDeploy)
+                #expect(other.status == 404 && other.problemCode == "not-found", "\(watch): \(other.body)")
+                #expect(other.detail.replacingOccurrences(of: "blog", with: "nosuch") == missing.detail)
+                #expect(!other.body.contains(alice))
+            }
             let bobSites = try await serve.call(.GET, "/v1/sites", token: bobDeploy)
             #expect(bobSites.status == 200 && !bobSites.body.contains("blog"))
             let bobStop = try serve.remoteCLI(token: bobDeploy).run(["stop", "blog"])
@@ -102,6 +109,8 @@ struct ServeTests {
             let aliceRead = try await serve.token(for: alice, scope: "read").token
             #expect(try await serve.call(.GET, "/v1/sites/blog/versions", token: aliceRead).status == 200)
             #expect(try await serve.call(.GET, "/v1/sites", token: aliceRead).status == 200)
+            #expect(try await serve.call(.GET, "/v1/logs?sites=blog", token: aliceRead).status == 200)
+            #expect(try await serve.call(.GET, "/v1/stats?sites=blog", token: aliceRead).body.contains("\"blog\""))
             for (method, path) in [(HTTPMethodName.POST, "/v1/sites/blog/stop"), (.POST, "/v1/sites/blog/start"),
                                    (.DELETE, "/v1/sites/blog"), (.POST, "/v1/sites/blog/rollback"),
                                    (.POST, "/v1/sites/blog/publish?digest=sha256:0")] {
@@ -113,7 +122,7 @@ struct ServeTests {
             let adminCalls: [(HTTPMethodName, String)] = [
                 (.GET, "/v1/users"), (.POST, "/v1/users"), (.DELETE, "/v1/users/\(bob)"), (.PUT, "/v1/users/\(bob)/quota"),
                 (.GET, "/v1/tokens"), (.POST, "/v1/tokens"), (.DELETE, "/v1/tokens/0123456789abcdef"), (.GET, "/v1/audit"),
-                (.POST, "/v1/users/\(bob)/domains/example.com"),
+                (.POST, "/v1/users/\(bob)/domains/example.com"), (.PUT, "/v1/users/\(bob)/hosts"),
             ]
             for (method, path) in adminCalls {
                 let answer = try await serve.call(method.nio, path, token: aliceDeploy, json: [String: Any]())
@@ -128,9 +137,13 @@ struct ServeTests {
             let boundToOther = try await serve.token(for: alice, scope: "deploy", site: "other").token
             let wrongSite = try await serve.call(.POST, "/v1/sites/blog/stop", token: boundToOther)
             #expect(wrongSite.status == 403 && wrongSite.detail.contains("only on the site other"), "\(wrongSite.body)")
+            let boundLogs = try await serve.call(.GET, "/v1/logs?sites=blog", token: boundToOther)
+            #expect(boundLogs.status == 403 && boundLogs.detail.contains("only on the site other"), "\(boundLogs.body)")
             let boundListing = try await serve.call(.GET, "/v1/sites", token: boundToOther)
             #expect(boundListing.status == 200 && !boundListing.body.contains("blog"))
             let boundToBlog = try await serve.token(for: alice, scope: "deploy", site: "blog").token
+            let boundStats = try await serve.call(.GET, "/v1/stats", token: boundToBlog)
+            #expect(boundStats.status == 200 && boundStats.body.contains("\"blog\""), "\(boundStats.body)")
             #expect(try await serve.call(.POST, "/v1/sites/blog/stop", token: boundToBlog).status == 200)
             #expect(try await serve.call(.POST, "/v1/sites/blog/start", token: boundToBlog).status == 200)
 
