@@ -44,4 +44,22 @@ struct StoreTests {
         #expect(try await store.token(id: token.id) == nil)
         await store.close()
     }
+
+    @Test("pinned hosts are replaced as a set, empty unpins, and they go with their user")
+    func pinnedHosts() async throws {
+        let path = Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: ParentDirectory.of(path)) }
+        let store = try await Store.open(path: path)
+        try await store.addUser("carol", admin: false)
+        #expect(try await store.pinnedHosts(user: "carol") == [])
+        try await store.setPinnedHosts(["web2", "web1", "web2"], user: "carol")
+        #expect(try await store.pinnedHosts(user: "carol") == ["web1", "web2"])
+        try await store.setPinnedHosts(["web1"], user: "carol")
+        #expect(try await store.pinnedHosts(user: "carol") == ["web1"])
+        await #expect(throws: BerthProblem.self) { try await store.setPinnedHosts(["web1"], user: "nobody") }
+        try await store.removeUser("carol")
+        try await store.addUser("carol", admin: false)
+        #expect(try await store.pinnedHosts(user: "carol") == [], "a new user of the same name starts unpinned")
+        await store.close()
+    }
 }
