@@ -14,6 +14,8 @@ enum ProblemResponse {
         case let error as SiteHostSearchError:
             if case .notFound = error { return BerthProblem(.notFound, "\(error)") }
             return BerthProblem(.conflict, "\(error)")
+        case let error as SiteSelectionError:
+            return BerthProblem(.conflict, "\(error)")
         case let error as DeployLockError:
             if case .busy = error { return BerthProblem(.lockBusy, "\(error)") }
             return BerthProblem(.failed, "\(error)")

@@ -85,6 +85,15 @@ struct ServeRemoteOperationsTests {
                 serve.serverLog().contains("stopped watching the stats of \(alice)'s sites (the client went away)")
             }
             #expect(statsEnded, "the server's log:\n\(serve.serverLog())")
+
+            // A stopped site has no resource use: the same refusal as here, not a server failure.
+            #expect(try serve.remoteCLI(token: deploy).run(["stop", "blog"]).status == 0)
+            let stopped = try await serve.call(.GET, "/v1/stats?sites=blog", token: deploy)
+            #expect(stopped.status == 409 && stopped.detail.contains("not running"), "\(stopped.body)")
+            let remoteStopped = try read.run(["stats", "blog", "--once"])
+            let localStopped = try local.run(["stats", "blog", "--once", "--user", alice])
+            #expect(remoteStopped.status == 1 && localStopped.status == 1, "\(remoteStopped)")
+            #expect(remoteStopped.stderr == localStopped.stderr, "\(remoteStopped)\n\(localStopped)")
         }
     }
 
