@@ -71,9 +71,13 @@ struct LogoutCommand: AsyncParsableCommand {
         try await reportingErrors {
             let file = RemoteLoginFile(environment: ProcessInfo.processInfo.environment)
             var logins = try file.read()
-            guard !all, let name = name?.value ?? logins.defaultName else {
+            if all || logins.remotes.isEmpty {
                 Console.status(file.remove() ? "signed out of every server (removed \(file.path))" : "not signed in")
                 return
+            }
+            guard let name = name?.value ?? logins.defaultName else {
+                throw UsageError("no login is the default: name the one to forget ("
+                    + logins.names.joined(separator: ", ") + "), or pass --all")
             }
             try logins.remove(name)
             if logins.remotes.isEmpty {

@@ -161,6 +161,15 @@ struct ServeRemoteOperationsTests {
             let old = try sites([], cli)
             #expect(old.0 == 0 && old.1.isEmpty, "\(old)")
             #expect(try sites(["--remote", "127.0.0.1"], cli).0 == 0, "named by its host")
+
+            // With no default, logout must be told which (it never forgets them all unasked).
+            let two = #"{"remotes":{"x":{"token":"\#(bobToken)","url":"\#(serve.url)"},"y":{"token":"\#(aliceToken)","url":"\#(serve.url)"}}}"#
+            try two.write(toFile: file, atomically: true, encoding: .utf8)
+            let unnamed = try cli.run(["logout"])
+            #expect(unnamed.status == 64 && unnamed.stderr.contains("x, y"), "\(unnamed)")
+            #expect(FileManager.default.fileExists(atPath: file))
+            #expect(try cli.run(["logout", "--all"]).status == 0)
+            #expect(!FileManager.default.fileExists(atPath: file))
         }
     }
 
