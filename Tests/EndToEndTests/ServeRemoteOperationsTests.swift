@@ -68,6 +68,16 @@ struct ServeRemoteOperationsTests {
                 try follower.stdout().split(separator: "\n").contains { $0.hasPrefix("\(alice)/blog | ") && $0.contains(followed) }
             }
             #expect(arrived, "\(follower.description)")
+            // It goes on across a publish: the new container's lines follow under the same site.
+            let changed = try serve.alice.copyOfSite("hello")
+            try "<h1>changed</h1>\n".write(toFile: changed + "/index.html", atomically: true, encoding: .utf8)
+            let republished = try serve.remoteCLI(token: deploy).run(["publish", changed, "--name", "blog"])
+            #expect(republished.status == 0, "\(republished)")
+            let afterPublish = "after-\(UUID().uuidString.prefix(8))"
+            let followedOn = try await follower.attach(requesting: url, marker: afterPublish) {
+                try follower.stdout().split(separator: "\n").contains { $0.hasPrefix("\(alice)/blog | ") && $0.contains(afterPublish) }
+            }
+            #expect(followedOn, "\(follower.description)")
             #expect(try await follower.stop(with: SIGINT) == 0, "\(follower.description)")
             let logsEnded = try await BackgroundBerth.eventually(within: .seconds(15)) {
                 serve.serverLog().contains("stopped watching the logs of \(alice)'s sites (the client went away)")
