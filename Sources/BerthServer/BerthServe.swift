@@ -16,6 +16,7 @@ public enum BerthServe {
         let store = try await Store.open(path: config.database)
         let server = SiteServer(config: config, store: store, inventory: inventory, environment: environment,
                                 logger: logger)
+        server.removeAbandonedUploads()
         let router = makeRouter(server).router
         let configuration = ApplicationConfiguration(address: .hostname(config.listenHost, port: config.listenPort),
                                                      serverName: "berth/\(BerthVersion.current)")

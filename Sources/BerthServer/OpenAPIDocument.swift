@@ -142,7 +142,8 @@ paths:
         Every entry is checked as it arrives: regular files, directories and symlinks staying inside site/ only.
         The server renders the Dockerfile and server configuration itself; base-image, port, user, host and
         dereference are refused. Quotas are checked before anything is built (403; 429 for publishes_per_hour;
-        423 while another operation on the site runs).
+        423 while another operation on the site runs). A site that does not build or serve ends the stream in an
+        error line with code site-failed; an engine the server cannot reach, engine-unreachable.
       parameters:
         - {$ref: "#/components/parameters/site"}
         - {name: digest, in: query, required: true, schema: {type: string}}
@@ -328,7 +329,7 @@ components:
         title: {type: string}
         status: {type: integer}
         detail: {type: string}
-        code: {type: string, enum: [usage, unauthenticated, forbidden, not-found, quota-exceeded, rate-limited, upload-refused, upload-timeout, lock-busy, conflict, failed]}
+        code: {type: string, enum: [usage, unauthenticated, forbidden, not-found, quota-exceeded, rate-limited, upload-refused, upload-timeout, lock-busy, conflict, site-failed, engine-unreachable, failed]}
         quota: {type: string}
         limit: {type: integer}
         use: {type: integer}

@@ -181,6 +181,15 @@ extension SiteServer {
         }
     }
 
+    /// Removes the upload directories of publishes a server cut off when it stopped (killed mid-publish); called
+    /// before the server takes requests, so none of them is in use.
+    func removeAbandonedUploads() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: config.uploadDirectory)) ?? []
+        for name in names where name.hasPrefix("upload-") {
+            try? FileManager.default.removeItem(atPath: config.uploadDirectory + "/" + name)
+        }
+    }
+
     /// A new directory only the server's user can enter, under the config's upload directory.
     func makePrivateDirectory() throws -> String {
         try FileManager.default.createDirectory(atPath: config.uploadDirectory, withIntermediateDirectories: true,

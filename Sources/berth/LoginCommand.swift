@@ -10,7 +10,8 @@ struct LoginCommand: AsyncParsableCommand {
         commandName: "login",
         abstract: "Sign in to a berth server: publish, sites and the other commands then go through it.",
         discussion: "The token is read from standard input (or asked for on a terminal), checked with the server, "
-            + "and stored readable only by you in ~/.config/berth/remote.json. In CI, set BERTH_REMOTE and BERTH_TOKEN instead."
+            + "and stored readable only by you in ~/.config/berth/remote.json. In CI, set BERTH_REMOTE and BERTH_TOKEN instead. "
+            + "A server whose certificate an own CA signed is trusted with BERTH_CA=CA.pem (stored with the login)."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -29,7 +30,8 @@ struct LoginCommand: AsyncParsableCommand {
             } else {
                 token = readLine(strippingNewline: true) ?? ""
             }
-            let endpoint = try RemoteEndpoint(url: url, token: token)
+            let endpoint = try RemoteEndpoint(url: url, token: token,
+                                              caFile: try ServerTrust.caFile(environment: environment))
             let signedIn = try await ServerAPIClient(endpoint: endpoint).call(.GET, "/v1/me", as: SignedIn.self)
             let file = RemoteLoginFile(environment: environment)
             try file.write(endpoint)

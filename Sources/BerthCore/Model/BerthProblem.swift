@@ -26,6 +26,12 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
         /// The site's deploy lock is held (exit 75).
         case lockBusy = "lock-busy"
         case conflict
+        /// The user's site did not build or serve (a build step failed, the check found no 200): its own failure,
+        /// not the server's (HTTP 422; exit 1, as locally).
+        case siteFailed = "site-failed"
+        /// A Docker engine behind the server could not be reached (HTTP 502; exit 1).
+        case engineUnreachable = "engine-unreachable"
+        /// The server could not do it; the message says why (HTTP 500).
         case failed
 
         public var httpStatus: Int {
@@ -38,6 +44,8 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
             case .conflict: 409
             case .lockBusy: 423
             case .rateLimited: 429
+            case .siteFailed: 422
+            case .engineUnreachable: 502
             case .failed: 500
             }
         }
@@ -54,6 +62,8 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
             case .uploadTimeout: "Upload timed out"
             case .lockBusy: "The site is busy"
             case .conflict: "Conflict"
+            case .siteFailed: "The site did not build or serve"
+            case .engineUnreachable: "A Docker engine could not be reached"
             case .failed: "The operation failed"
             }
         }

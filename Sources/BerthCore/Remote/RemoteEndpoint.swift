@@ -7,10 +7,13 @@ import Glibc
 public struct RemoteEndpoint: Sendable, Equatable, Codable {
     public var url: String
     public var token: String
+    /// A CA certificate (PEM) trusted for this server besides the system's store (`BERTH_CA`; see `ServerTrust`).
+    public var caFile: String?
 
-    public init(url: String, token: String) throws(BerthProblem) {
+    public init(url: String, token: String, caFile: String? = nil) throws(BerthProblem) {
         self.url = try Self.normalized(url)
         self.token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.caFile = caFile
         guard !self.token.isEmpty else { throw BerthProblem(.usage, "the token is empty") }
     }
 
@@ -29,6 +32,12 @@ public struct RemoteEndpoint: Sendable, Equatable, Codable {
     /// The remote chosen for this command: `--remote URL`, else `BERTH_REMOTE` (with `BERTH_TOKEN`), else the
     /// login stored by `berth login`; nil means the engines are used directly.
     public static func selected(option: String?, environment: [String: String]) throws -> RemoteEndpoint? {
+        guard var endpoint = try chosen(option: option, environment: environment) else { return nil }
+        if let caFile = try ServerTrust.caFile(environment: environment) { endpoint.caFile = caFile }
+        return endpoint
+    }
+
+    private static func chosen(option: String?, environment: [String: String]) throws -> RemoteEndpoint? {
         let stored = try RemoteLoginFile(environment: environment).read()
         if let url = option ?? environment["BERTH_REMOTE"].flatMap({ $0.isEmpty ? nil : $0 }) {
             let normalized = try normalized(url)
