@@ -64,6 +64,7 @@ public enum BerthServe {
         }
         server.addSiteRoutes(to: &table)
         server.addAdminRoutes(to: &table)
+        table.refuseOtherMethods()
         return table
     }
 

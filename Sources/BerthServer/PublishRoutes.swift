@@ -14,6 +14,10 @@ extension SiteServer {
         table.add(.post, "/v1/sites/{site}/publish/check") { request, context in
             let (caller, site) = try await authorized(request, context, .deploy)
             let check = try await request.decode(as: RemotePublishCheck.self, context: context)
+            if let memory = check.memory, memory < MemoryLimit.dockerMinimum.bytes {
+                throw BerthProblem(.usage, "memory \(memory) is not valid: give bytes, at least "
+                    + "\(MemoryLimit.dockerMinimum.bytes) (\(MemoryLimit.dockerMinimum.readable))")
+            }
             return try ProblemResponse.json(try await upToDate(check, caller: caller, site: site))
         }
         table.add(.post, "/v1/sites/{site}/publish") { request, context in

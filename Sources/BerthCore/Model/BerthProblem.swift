@@ -19,6 +19,8 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
         case forbidden
         /// No such site, user or token for this caller (whether another user has one is never said).
         case notFound = "not-found"
+        /// The path exists, but not with this method (`Allow` names those it has).
+        case methodNotAllowed = "method-not-allowed"
         case quotaExceeded = "quota-exceeded"
         case rateLimited = "rate-limited"
         case uploadRefused = "upload-refused"
@@ -40,6 +42,7 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
             case .unauthenticated: 401
             case .forbidden, .quotaExceeded: 403
             case .notFound: 404
+            case .methodNotAllowed: 405
             case .uploadTimeout: 408
             case .conflict: 409
             case .lockBusy: 423
@@ -56,6 +59,7 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
             case .unauthenticated: "No valid token"
             case .forbidden: "Not allowed with this token"
             case .notFound: "Not found"
+            case .methodNotAllowed: "Method not allowed"
             case .quotaExceeded: "Quota exceeded"
             case .rateLimited: "Too many publishes"
             case .uploadRefused: "Upload refused"
