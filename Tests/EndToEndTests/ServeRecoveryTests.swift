@@ -43,7 +43,10 @@ struct ServeRecoveryTests {
             let lock = SiteIdentity(user: serve.alice.user, site: "hello").lockContainerName
             #expect(try await serve.alice.engine.inspectContainer(lock) != nil, "the killed server held the site's lock")
 
-            try await Task.sleep(for: .seconds(1))
+            let down = try serve.remoteCLI(token: token).run(["sites"])
+            #expect(down.status == 1 && down.stderr.contains("cannot reach the berth server"), "\(down)")
+            #expect(down.seconds < 10, "a server that is down is reported at once: \(down.seconds) s")
+
             try await serve.restart()
             let admin = try await serve.call(.GET, "/v1/audit?user=\(serve.alice.user)", token: serve.adminToken)
             try #require(admin.status == 200, "\(admin.body)")

@@ -85,6 +85,7 @@ struct ServeTLSTests {
             #expect(untrusted.stderr.contains("did not prove who it is") && untrusted.stderr.contains("BERTH_CA"),
                     "\(untrusted)")
             #expect(!FileManager.default.fileExists(atPath: config + "/berth/remote.json"), "no login was stored")
+            #expect(untrusted.seconds < 10, "refused at once, not after retrying: \(untrusted.seconds) s")
             var wrongCA = cli
             wrongCA.environment["BERTH_CA"] = other.ca
             let wrong = try wrongCA.run(["login", serve.url])

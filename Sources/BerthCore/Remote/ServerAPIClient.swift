@@ -101,14 +101,15 @@ public struct ServerAPIClient: Sendable {
     func send(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> HTTPClientResponse {
         do {
             return try await client.execute(request, timeout: timeout)
-        } catch let error as HTTPClientError {
-            throw BerthProblem(.failed, "cannot reach the berth server \(endpoint.url): \(error); check the URL "
-                + "(`berth login`, --remote or BERTH_REMOTE) and that the server runs")
         } catch is NIOSSLError, is BoringSSLError, is NIOSSLExtraError {
             let trusted = endpoint.caFile.map { "the system's and \($0)" } ?? "the system's"
             throw BerthProblem(.failed, "the berth server \(endpoint.url) did not prove who it is: its certificate is "
                 + "not signed by a CA berth trusts (\(trusted)) or does not name that host; if an operator's own CA "
                 + "signed it, set \(ServerTrust.variable) to that CA's certificate (PEM)")
+        } catch let error where !(error is CancellationError) {
+            // Refused, reset, timed out, a name that does not resolve: the same advice for all of them.
+            throw BerthProblem(.failed, "cannot reach the berth server \(endpoint.url): \(error); check the URL "
+                + "(`berth login`, --remote or BERTH_REMOTE) and that the server runs")
         }
     }
 

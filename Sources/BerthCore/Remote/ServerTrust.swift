@@ -34,18 +34,23 @@ public enum ServerTrust {
 
     private static let clients = Mutex<[String: HTTPClient]>([:])
 
-    /// The HTTP client for a server trusted through `caFile` (the shared client when nil). One per file, kept for
-    /// the process's life like the shared one.
+    /// The HTTP client for a server, trusting `caFile` too when given. One per file, kept for the process's life.
+    /// A connection that cannot be made fails the request at once: a certificate that does not verify, or a server
+    /// that is not running, is not going to change in the next seconds, and a person waits for the answer (a
+    /// client that retries, as the shared one does, took 90 s to say so).
     public static func client(caFile: String?) -> HTTPClient {
-        guard let caFile else { return .shared }
-        return clients.withLock { clients in
-            if let client = clients[caFile] { return client }
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.file(caFile)]
+        clients.withLock { clients in
+            if let client = clients[caFile ?? ""] { return client }
             var configuration = HTTPClient.Configuration()
-            configuration.tlsConfiguration = tls
+            if let caFile {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.additionalTrustRoots = [.file(caFile)]
+                configuration.tlsConfiguration = tls
+            }
+            configuration.timeout.connect = .seconds(10)
+            configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            clients[caFile] = client
+            clients[caFile ?? ""] = client
             return client
         }
     }
