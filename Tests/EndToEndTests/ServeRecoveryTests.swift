@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import BerthCore
 import Foundation
-import Synchronization
 import Testing
 
 /// `berth serve` killed with SIGKILL in the middle of a publish: what serves keeps serving, and the server,
@@ -27,7 +26,7 @@ struct ServeRecoveryTests {
             try "/wait /index.html 302\n".write(toFile: site + "/_redirects", atomically: true, encoding: .utf8)
 
             let watcher = ServingWatcher(url: url, expected: "<h1>Version one</h1>\n")
-            let watching = Task { await watcher.watch() }
+            defer { watcher.stop() }
             let publishing = try BackgroundBerth(serve.remoteCLI(token: token),
                                                  ["publish", site, "--json", "--check-timeout", "120"])
             let inCheck = try await BackgroundBerth.eventually(within: .seconds(120)) {
@@ -60,8 +59,7 @@ struct ServeRecoveryTests {
 
             // Until now (the next publish switches versions, which is not this test's concern) version 1 answered
             // every request: while version 2 was checked, when the server was killed, and while it restarted.
-            watching.cancel()
-            let served = await watching.value
+            let served = watcher.stop()
             #expect(served.failures.isEmpty, "version 1 answered every request: \(served.failures)")
             #expect(served.answered > 10, "the site was asked throughout: \(served.answered)")
 
@@ -86,37 +84,5 @@ struct ServeRecoveryTests {
     static func page(_ url: String) async throws -> String {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
         return String(buffer: try await response.body.collect(upTo: 1 << 20))
-    }
-}
-
-/// Asks a URL every 100 ms until cancelled, noting every answer that is not `expected` (a refused connection,
-/// another status, another page).
-actor ServingWatcher {
-    let url: String
-    let expected: String
-    var failures: [String] = []
-    var answered = 0
-
-    init(url: String, expected: String) {
-        self.url = url
-        self.expected = expected
-    }
-
-    func watch() async -> (failures: [String], answered: Int) {
-        while !Task.isCancelled {
-            do {
-                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
-                let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-                answered += 1
-                if response.status.code != 200 || body != expected {
-                    failures.append("\(response.status.code) \(body.prefix(80))")
-                }
-            } catch {
-                if Task.isCancelled { break }
-                failures.append("\(error)")
-            }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return (failures, answered)
     }
 }
