@@ -56,19 +56,15 @@ final class ServingWatcher: Sendable {
     /// the reason when no answer came.
     static func get(_ url: String) -> (status: Int, body: String) {
         guard let parsed = URLComponents(string: url), let port = parsed.port else { return (0, "bad URL \(url)") }
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { return (0, "socket: errno \(errno)") }
+        let socket: Int32
+        do {
+            socket = try LoopbackSocket.connect(port: port)
+        } catch {
+            return (0, error.description)
+        }
         defer { close(socket) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return (0, "connect: errno \(errno)") }
         let path = parsed.percentEncodedPath.isEmpty ? "/" : parsed.percentEncodedPath
         let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8)
         let sent = request.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
