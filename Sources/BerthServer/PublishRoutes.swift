@@ -31,7 +31,7 @@ extension SiteServer {
               last.uploadDigest == check.digest, check.memory.map({ $0 == last.memory }) ?? true,
               check.server.map({ $0.rawValue == last.server }) ?? true
         else { return notUpToDate }
-        let listing = try await operations.sites(user: caller.user)
+        let listing = try await operations.sites(user: caller.user, sampleMemory: false)
         guard let status = listing.sites.first(where: { $0.site == site }), status.state == .running,
               status.version == BuildVersion.of(last.digest, in: status),
               let result = PublishResult(upToDate: status, digest: last.digest, memoryLimit: last.memory)
@@ -165,7 +165,7 @@ extension SiteServer {
     }
 
     func checkSitesAndMemory(caller: Caller, site: String, memory: MemoryLimit, _ quotas: Quotas) async throws {
-        let listing = try await operations.sites(user: caller.user)
+        let listing = try await operations.sites(user: caller.user, sampleMemory: false)
         let others = listing.sites.filter { $0.site != site }
         let otherSites = Set(others.map(\.site))
         if let limit = quotas.sites, !listing.sites.contains(where: { $0.site == site }),
