@@ -50,6 +50,9 @@ extension SiteServer {
                 throw BerthProblem(.usage, "unknown quota \(unknown.joined(separator: ", ")); known: "
                     + Quotas.keys.map(\.name).joined(separator: ", "))
             }
+            if let negative = Quotas.keys.first(where: { (change.set[keyPath: $0.path] ?? 0) < 0 }) {
+                throw BerthProblem(.usage, "quota \(negative.name) cannot be negative: give 0 or more")
+            }
             try await audited(caller, "user quota", detail: name) {
                 try await store.setQuotas(name, change.set, clear: change.reset)
             }

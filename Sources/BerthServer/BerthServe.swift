@@ -16,6 +16,7 @@ public enum BerthServe {
         let store = try await Store.open(path: config.database)
         let server = SiteServer(config: config, store: store, inventory: inventory, environment: environment,
                                 logger: logger)
+        server.removeAbandonedUploads()
         let router = makeRouter(server).router
         let configuration = ApplicationConfiguration(address: .hostname(config.listenHost, port: config.listenPort),
                                                      serverName: "berth/\(BerthVersion.current)")
@@ -64,6 +65,7 @@ public enum BerthServe {
         server.addSiteRoutes(to: &table)
         server.addWatchRoutes(to: &table)
         server.addAdminRoutes(to: &table)
+        table.refuseOtherMethods()
         return table
     }
 

@@ -101,7 +101,7 @@ paths:
       summary: Run an earlier kept version (scope deploy); progress as JSON lines.
       parameters:
         - {$ref: "#/components/parameters/site"}
-        - {name: to, in: query, schema: {type: string}}
+        - {name: to, in: query, schema: {$ref: "#/components/schemas/VersionTag"}}
         - {$ref: "#/components/parameters/checkTimeout"}
         - {$ref: "#/components/parameters/lockWait"}
       responses:
@@ -121,8 +121,8 @@ paths:
               required: [digest]
               properties:
                 digest: {type: string}
-                memory: {type: integer}
-                server: {type: string, enum: [nginx, python]}
+                memory: {type: [integer, "null"], minimum: 6291456, maximum: 9223372036854775807}
+                server: {enum: [nginx, python, null]}
                 host: {type: string, description: "Up to date only on this host (auto or absent: wherever the site runs)."}
       responses:
         "200":
@@ -146,13 +146,15 @@ paths:
         423 while another operation on the site runs). host names one of the server's hosts, or auto (the
         default): placement among the hosts the user is pinned to, else every host; a host outside the pinned
         ones is refused with 403 naming them.
+        A site that does not build or serve ends the stream in an
+        error line with code site-failed; an engine the server cannot reach, engine-unreachable.
       parameters:
         - {$ref: "#/components/parameters/site"}
         - {name: digest, in: query, required: true, schema: {type: string}}
-        - {name: memory, in: query, schema: {type: integer}}
+        - {name: memory, in: query, schema: {type: integer, minimum: 6291456, maximum: 9223372036854775807}}
         - {name: server, in: query, schema: {type: string, enum: [nginx, python]}}
-        - {name: tag, in: query, schema: {type: string}}
-        - {name: keep, in: query, schema: {type: integer, minimum: 1}}
+        - {name: tag, in: query, schema: {$ref: "#/components/schemas/VersionTag"}}
+        - {name: keep, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
         - {name: pull, in: query, schema: {type: boolean}}
         - {name: host, in: query, schema: {type: string}}
         - {$ref: "#/components/parameters/checkTimeout"}
@@ -215,7 +217,7 @@ paths:
               type: object
               required: [name, admin]
               properties:
-                name: {type: string}
+                name: {$ref: "#/components/schemas/Name"}
                 admin: {type: boolean}
       responses:
         "201":
@@ -246,7 +248,7 @@ paths:
               required: [set, reset]
               properties:
                 set: {$ref: "#/components/schemas/Quotas"}
-                reset: {type: array, items: {type: string}}
+                reset: {type: array, items: {type: string, enum: [sites, memory, site_memory, upload_size, files, versions, publishes_per_hour]}}
       responses:
         "200":
           description: The user with the quotas in force.
@@ -280,7 +282,13 @@ paths:
       summary: Allow a custom domain for a user (admin); the edge routes only allowed domains.
       parameters:
         - {$ref: "#/components/parameters/user"}
-        - {name: domain, in: path, required: true, schema: {type: string}}
+        - name: domain
+          in: path
+          required: true
+          schema:
+            type: string
+            maxLength: 253
+            pattern: "^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$"
       responses:
         "200":
           description: The user's allowed domains.
@@ -312,8 +320,8 @@ paths:
               properties:
                 user: {type: string}
                 scope: {type: string, enum: [read, deploy, admin]}
-                site: {type: string}
-                expiresInSeconds: {type: integer, minimum: 1}
+                site: {type: [string, "null"]}
+                expiresInSeconds: {type: [integer, "null"], minimum: 1, maximum: 9223372036854775807}
       responses:
         "201":
           description: The token.
@@ -359,7 +367,7 @@ components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}
   parameters:
-    site: {name: site, in: path, required: true, schema: {type: string, pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", maxLength: 63}}
+    site: {name: site, in: path, required: true, schema: {$ref: "#/components/schemas/Name"}}
     user: {name: user, in: path, required: true, schema: {type: string}}
     lockWait: {name: lock-wait, in: query, schema: {type: integer, minimum: 0, maximum: 3600}}
     checkTimeout: {name: check-timeout, in: query, schema: {type: integer, minimum: 0, maximum: 600}}
@@ -381,6 +389,16 @@ components:
         application/jsonl:
           schema: {$ref: "#/components/schemas/WatchLine"}
   schemas:
+    Name:
+      description: A site or user name (lower-case letters and digits in runs joined by single dashes; not a word berth reserves).
+      type: string
+      pattern: "^[a-z0-9]+(-[a-z0-9]+)*$"
+      maxLength: 63
+      not: {enum: [lock, next, old]}
+    VersionTag:
+      description: A version tag as berth makes them and --tag takes.
+      type: string
+      pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
     Problem:
       type: object
       required: [type, title, status, detail, code]
@@ -389,20 +407,20 @@ components:
         title: {type: string}
         status: {type: integer}
         detail: {type: string}
-        code: {type: string, enum: [usage, unauthenticated, forbidden, not-found, quota-exceeded, rate-limited, upload-refused, upload-timeout, lock-busy, conflict, failed]}
+        code: {type: string, enum: [usage, unauthenticated, forbidden, not-found, method-not-allowed, quota-exceeded, rate-limited, upload-refused, upload-timeout, lock-busy, conflict, site-failed, engine-unreachable, failed]}
         quota: {type: string}
         limit: {type: integer}
         use: {type: integer}
     Quotas:
       type: object
       properties:
-        sites: {type: integer}
-        memory: {type: integer}
-        siteMemory: {type: integer}
-        uploadSize: {type: integer}
-        files: {type: integer}
-        versions: {type: integer}
-        publishesPerHour: {type: integer}
+        sites: {type: [integer, "null"], minimum: 0, maximum: 9223372036854775807}
+        memory: {type: [integer, "null"], minimum: 0, maximum: 9223372036854775807}
+        siteMemory: {type: [integer, "null"], minimum: 0, maximum: 9223372036854775807}
+        uploadSize: {type: [integer, "null"], minimum: 0, maximum: 9223372036854775807}
+        files: {type: [integer, "null"], minimum: 0, maximum: 9223372036854775807}
+        versions: {type: [integer, "null"], minimum: 0, maximum: 9223372036854775807}
+        publishesPerHour: {type: [integer, "null"], minimum: 0, maximum: 9223372036854775807}
     User:
       type: object
       required: [name, admin, created, quotaOverrides]

@@ -21,10 +21,32 @@ enum ProblemResponse {
             return BerthProblem(.failed, "\(error)")
         case is ConfigFileError, is SiteNameError, is InvalidName, is SiteError:
             return BerthProblem(.usage, "\(error)")
+        case let error as PublishError:
+            switch error {
+            case .checkFailed, .startFailed: return BerthProblem(.siteFailed, "\(error)")
+            default: return BerthProblem(.failed, "\(error)")
+            }
+        case let error as SiteOperationError:
+            if case .notServing = error { return BerthProblem(.siteFailed, "\(error)") }
+            return BerthProblem(.failed, "\(error)")
+        case let error as EngineError:
+            return problem(forEngine: error)
         case let error as HTTPError:
             return BerthProblem(error.status == .notFound ? .notFound : .usage, error.body ?? "\(error.status)")
         case is CancellationError:
             return BerthProblem(.failed, "cancelled")
+        default:
+            return BerthProblem(.failed, "\(error)")
+        }
+    }
+
+    /// A build step that failed is the site's failure; an engine that cannot be reached is the gateway's.
+    static func problem(forEngine error: EngineError) -> BerthProblem {
+        switch error {
+        case .inBand(let operation, _) where operation.hasPrefix("build"):
+            return BerthProblem(.siteFailed, "\(error)")
+        case .unreachable, .tls, .timeout, .connectionLost, .notAnEngine:
+            return BerthProblem(.engineUnreachable, "\(error)")
         default:
             return BerthProblem(.failed, "\(error)")
         }

@@ -15,6 +15,10 @@ extension SiteServer {
         table.add(.post, "/v1/sites/{site}/publish/check") { request, context in
             let (caller, site) = try await authorized(request, context, .deploy)
             let check = try await request.decode(as: RemotePublishCheck.self, context: context)
+            if let memory = check.memory, memory < MemoryLimit.dockerMinimum.bytes {
+                throw BerthProblem(.usage, "memory \(memory) is not valid: give bytes, at least "
+                    + "\(MemoryLimit.dockerMinimum.bytes) (\(MemoryLimit.dockerMinimum.readable))")
+            }
             return try ProblemResponse.json(try await upToDate(check, caller: caller, site: site))
         }
         table.add(.post, "/v1/sites/{site}/publish") { request, context in
@@ -28,7 +32,7 @@ extension SiteServer {
               last.uploadDigest == check.digest, check.memory.map({ $0 == last.memory }) ?? true,
               check.server.map({ $0.rawValue == last.server }) ?? true
         else { return notUpToDate }
-        let listing = try await operations.sites(user: caller.user)
+        let listing = try await operations.sites(user: caller.user, sampleMemory: false)
         guard let status = listing.sites.first(where: { $0.site == site }), status.state == .running,
               check.host.map({ $0 == PublishJob.automaticHost || $0 == status.host }) ?? true,
               status.version == BuildVersion.of(last.digest, in: status),
@@ -164,7 +168,7 @@ extension SiteServer {
     }
 
     func checkSitesAndMemory(caller: Caller, site: String, memory: MemoryLimit, _ quotas: Quotas) async throws {
-        let listing = try await operations.sites(user: caller.user)
+        let listing = try await operations.sites(user: caller.user, sampleMemory: false)
         let others = listing.sites.filter { $0.site != site }
         let otherSites = Set(others.map(\.site))
         if let limit = quotas.sites, !listing.sites.contains(where: { $0.site == site }),
@@ -181,6 +185,15 @@ extension SiteServer {
                     + "quota of \(ReadableUnits.bytes(limit)); nothing was built", quota: "memory", limit: limit,
                     use: used + memory.bytes)
             }
+        }
+    }
+
+    /// Removes the upload directories of publishes a server cut off when it stopped (killed mid-publish); called
+    /// before the server takes requests, so none of them is in use.
+    func removeAbandonedUploads() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: config.uploadDirectory)) ?? []
+        for name in names where name.hasPrefix("upload-") {
+            try? FileManager.default.removeItem(atPath: config.uploadDirectory + "/" + name)
         }
     }
 

@@ -88,10 +88,28 @@ public actor Store {
                 throw BerthProblem(.failed, "the database's schema could not be brought up to date (step \(index + 1)): \(error)")
             }
         }
-        // A deploy still marked as under way was cut off when the server stopped.
-        _ = try await connection.query(
-            "UPDATE deploys SET state = 'failed', error = 'the server stopped during the publish', finished_at = ? WHERE state = 'started'",
-            [.float(Date().timeIntervalSince1970)])
+        try await recordInterruptedDeploys()
+    }
+
+    /// A deploy still marked as under way was cut off when the server stopped (killed, or its machine lost): it is
+    /// recorded as failed, and the audit log says so, since the publish never got to write its own entry.
+    func recordInterruptedDeploys() async throws {
+        let now = Date()
+        let interrupted = try await connection.query(
+            "SELECT id, user, site, upload_digest, started_at FROM deploys WHERE state = 'started' ORDER BY id")
+        for row in interrupted {
+            guard let id = row.column("id")?.integer else { continue }
+            let started = Date(timeIntervalSince1970: row.column("started_at")?.double ?? 0)
+            let detail = "the server stopped during the publish (deploy \(id), started "
+                + "\(ISO8601DateFormatter().string(from: started))); `berth sites` shows what serves"
+            _ = try await connection.query(
+                "UPDATE deploys SET state = 'failed', error = ?, finished_at = ? WHERE id = ?",
+                [.text(detail), .float(now.timeIntervalSince1970), .integer(id)])
+            try await audit(AuditEntry(time: now, user: row.column("user")?.string, token: nil, action: "publish",
+                                       site: row.column("site")?.string, digest: row.column("upload_digest")?.string,
+                                       source: "server restart", result: BerthProblem.Code.failed.rawValue,
+                                       detail: detail))
+        }
     }
 
     // MARK: Users

@@ -12,7 +12,8 @@ struct LoginCommand: AsyncParsableCommand {
         discussion: "The token is read from standard input (or asked for on a terminal), checked with the server, "
             + "and stored readable only by you in ~/.config/berth/remote.json, under --name (default: the server's "
             + "host name). The last server logged in to is the default; --remote NAME picks another for one command. "
-            + "In CI, set BERTH_REMOTE and BERTH_TOKEN instead."
+            + "In CI, set BERTH_REMOTE and BERTH_TOKEN instead. "
+            + "A server whose certificate an own CA signed is trusted with BERTH_CA=CA.pem (stored with the login)."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -36,7 +37,8 @@ struct LoginCommand: AsyncParsableCommand {
             } else {
                 token = readLine(strippingNewline: true) ?? ""
             }
-            let endpoint = try RemoteEndpoint(url: url, token: token)
+            let endpoint = try RemoteEndpoint(url: url, token: token,
+                                              caFile: try ServerTrust.caFile(environment: environment))
             let signedIn = try await ServerAPIClient(endpoint: endpoint).call(.GET, "/v1/me", as: SignedIn.self)
             let file = RemoteLoginFile(environment: environment)
             var logins = try file.read()

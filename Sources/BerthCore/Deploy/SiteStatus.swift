@@ -61,11 +61,13 @@ public struct HostSiteList: Sendable {
     public var error: String?
 
     /// Lists the sites of every host at once; a host that fails is reported in its entry, the others still list.
-    /// The result is in the order of `hosts`.
+    /// The result is in the order of `hosts`. `sampleMemory: false` leaves out the memory in use (each running
+    /// container's sample takes the engine about a second).
     public static func gather(
         from hosts: [DockerHost],
         user: String?,
         now: Date = Date(),
+        sampleMemory: Bool = true,
         engine makeEngine: @escaping @Sendable (DockerHost) -> any ContainerEngine
     ) async -> [HostSiteList] {
         await withTaskGroup(of: (Int, HostSiteList).self) { group in
@@ -73,7 +75,7 @@ public struct HostSiteList: Sendable {
                 group.addTask {
                     let locator = SiteLocator(host: host, engine: makeEngine(host))
                     do {
-                        let sites = try await locator.statuses(user: user, now: now)
+                        let sites = try await locator.statuses(user: user, now: now, sampleMemory: sampleMemory)
                         return (index, HostSiteList(host: host, sites: sites))
                     } catch {
                         return (index, HostSiteList(host: host, sites: [], error: "\(error)"))
@@ -90,7 +92,9 @@ public struct HostSiteList: Sendable {
 extension SiteLocator {
     /// Every site on this host (of one user, when given) with its state, URL, version, memory and uptime. Each
     /// container is inspected, and sampled once when it runs, all at the same time.
-    public func statuses(user: String? = nil, now: Date = Date()) async throws -> [SiteStatus] {
+    public func statuses(user: String? = nil, now: Date = Date(), sampleMemory: Bool = true) async throws
+        -> [SiteStatus]
+    {
         // One entry per site: its own container, else its parked one, else the staging one of a first publish.
         let bySite = Dictionary(grouping: try await allContainers(user: user), by: \.identity)
         let found = bySite.keys.sorted { ($0.user, $0.site) < ($1.user, $1.site) }.compactMap { identity in
@@ -102,7 +106,7 @@ extension SiteLocator {
         return try await withThrowingTaskGroup(of: (Int, SiteStatus?).self) { group in
             for (index, (container, leftovers)) in found.enumerated() {
                 group.addTask {
-                    var entry = try await status(of: container, now: now)
+                    var entry = try await status(of: container, now: now, sampleMemory: sampleMemory)
                     if !leftovers.isEmpty {
                         entry?.interruption = await interruption(of: container.identity, leaving: leftovers)
                     }
@@ -118,7 +122,7 @@ extension SiteLocator {
     }
 
     /// nil when the container went away while the list was being made.
-    func status(of container: SiteContainer, now: Date) async throws -> SiteStatus? {
+    func status(of container: SiteContainer, now: Date, sampleMemory: Bool = true) async throws -> SiteStatus? {
         guard let details = try await engine.inspectContainer(container.id) else { return nil }
         let state = SiteState(dockerState: details.state.status)
         var status = SiteStatus(
@@ -135,6 +139,7 @@ extension SiteLocator {
             status.startedAt = startedAt
             status.uptimeSeconds = max(0, Int64(now.timeIntervalSince(started)))
         }
+        guard sampleMemory else { return status }
         do {
             status.memoryUsage = try await memoryInUse(container.id)
         } catch {

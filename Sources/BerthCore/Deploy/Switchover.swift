@@ -18,6 +18,11 @@ struct Switchover {
     /// The path the final check asks for on the site's port (a validated `check_path`); `/` when nil.
     var checkPath: String? = nil
 
+    /// How many of a first publish's candidate ports it tries. The candidates were free when they were listed;
+    /// publishes running at the same time (ten at once through `berth serve`) take the lowest of them for their own
+    /// and their staging containers meanwhile, so a publish may have to go past twice as many ports as run beside it.
+    static let portAttempts = 100
+
     struct Outcome {
         var id: String
         var port: Int
@@ -36,7 +41,7 @@ struct Switchover {
         var stoppedAt: ContinuousClock.Instant?
         var stopSeconds: Double?
         var lastPortError: EngineError?
-        for port in ports.prefix(10) {
+        for port in ports.prefix(Self.portAttempts) {
             let id: String
             do {
                 id = try await engine.createContainer(name: identity.containerName, config: spec(port))

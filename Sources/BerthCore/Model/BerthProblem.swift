@@ -19,6 +19,8 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
         case forbidden
         /// No such site, user or token for this caller (whether another user has one is never said).
         case notFound = "not-found"
+        /// The path exists, but not with this method (`Allow` names those it has).
+        case methodNotAllowed = "method-not-allowed"
         case quotaExceeded = "quota-exceeded"
         case rateLimited = "rate-limited"
         case uploadRefused = "upload-refused"
@@ -26,6 +28,12 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
         /// The site's deploy lock is held (exit 75).
         case lockBusy = "lock-busy"
         case conflict
+        /// The user's site did not build or serve (a build step failed, the check found no 200): its own failure,
+        /// not the server's (HTTP 422; exit 1, as locally).
+        case siteFailed = "site-failed"
+        /// A Docker engine behind the server could not be reached (HTTP 502; exit 1).
+        case engineUnreachable = "engine-unreachable"
+        /// The server could not do it; the message says why (HTTP 500).
         case failed
 
         public var httpStatus: Int {
@@ -34,10 +42,13 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
             case .unauthenticated: 401
             case .forbidden, .quotaExceeded: 403
             case .notFound: 404
+            case .methodNotAllowed: 405
             case .uploadTimeout: 408
             case .conflict: 409
             case .lockBusy: 423
             case .rateLimited: 429
+            case .siteFailed: 422
+            case .engineUnreachable: 502
             case .failed: 500
             }
         }
@@ -48,12 +59,15 @@ public struct BerthProblem: Error, Sendable, Codable, Equatable, CustomStringCon
             case .unauthenticated: "No valid token"
             case .forbidden: "Not allowed with this token"
             case .notFound: "Not found"
+            case .methodNotAllowed: "Method not allowed"
             case .quotaExceeded: "Quota exceeded"
             case .rateLimited: "Too many publishes"
             case .uploadRefused: "Upload refused"
             case .uploadTimeout: "Upload timed out"
             case .lockBusy: "The site is busy"
             case .conflict: "Conflict"
+            case .siteFailed: "The site did not build or serve"
+            case .engineUnreachable: "A Docker engine could not be reached"
             case .failed: "The operation failed"
             }
         }

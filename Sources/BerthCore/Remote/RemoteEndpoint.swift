@@ -7,10 +7,13 @@ import Glibc
 public struct RemoteEndpoint: Sendable, Equatable, Codable {
     public var url: String
     public var token: String
+    /// A CA certificate (PEM) trusted for this server besides the system's store (`BERTH_CA`; see `ServerTrust`).
+    public var caFile: String?
 
-    public init(url: String, token: String) throws(BerthProblem) {
+    public init(url: String, token: String, caFile: String? = nil) throws(BerthProblem) {
         self.url = try Self.normalized(url)
         self.token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.caFile = caFile
         guard !self.token.isEmpty else { throw BerthProblem(.usage, "the token is empty") }
     }
 
@@ -30,6 +33,12 @@ public struct RemoteEndpoint: Sendable, Equatable, Codable {
     /// name), else the default of the logins `berth login` stored; nil means the engines are used directly.
     /// A URL takes `BERTH_TOKEN`, else the token of the one stored remote with that URL.
     public static func selected(option: String?, environment: [String: String]) throws -> RemoteEndpoint? {
+        guard var endpoint = try chosen(option: option, environment: environment) else { return nil }
+        if let caFile = try ServerTrust.caFile(environment: environment) { endpoint.caFile = caFile }
+        return endpoint
+    }
+
+    private static func chosen(option: String?, environment: [String: String]) throws -> RemoteEndpoint? {
         let logins = try RemoteLoginFile(environment: environment).read()
         guard let choice = option ?? environment["BERTH_REMOTE"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             return logins.defaultRemote

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The server's HTTP API as calls: JSON in, JSON out, problem details thrown as `BerthProblem`, and publish and
 /// rollback progress read as the JSON lines `--json` prints.
@@ -9,9 +10,9 @@ public struct ServerAPIClient: Sendable {
     public let endpoint: RemoteEndpoint
     let client: HTTPClient
 
-    public init(endpoint: RemoteEndpoint, client: HTTPClient = .shared) {
+    public init(endpoint: RemoteEndpoint, client: HTTPClient? = nil) {
         self.endpoint = endpoint
-        self.client = client
+        self.client = client ?? ServerTrust.client(caFile: endpoint.caFile)
     }
 
     public static let requestTimeout: TimeAmount = .seconds(120)
@@ -106,7 +107,17 @@ public struct ServerAPIClient: Sendable {
     /// Hands each non-empty line of the answer to `line` until it returns false or the answer ends.
     static func forEachLine(of response: HTTPClientResponse, _ line: (Data) throws -> Bool) async throws {
         var pending = ByteBuffer()
-        for try await var chunk in response.body {
+        let ended = "\(endpoint.url) ended the answer before the result (the server may have stopped)"
+        var chunks = response.body.makeAsyncIterator()
+        while true {
+            let next: ByteBuffer?
+            do {
+                next = try await chunks.next()
+            } catch {
+                // The connection closed mid-answer: the server was stopped or killed while it worked.
+                throw BerthProblem(.failed, "\(ended): \(error); see `berth sites` for what runs")
+            }
+            guard var chunk = next else { break }
             pending.writeBuffer(&chunk)
             while let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
                 let length = newline - pending.readerIndex
@@ -137,7 +148,13 @@ public struct ServerAPIClient: Sendable {
     func send(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> HTTPClientResponse {
         do {
             return try await client.execute(request, timeout: timeout)
-        } catch let error as HTTPClientError {
+        } catch is NIOSSLError, is BoringSSLError, is NIOSSLExtraError {
+            let trusted = endpoint.caFile.map { "the system's and \($0)" } ?? "the system's"
+            throw BerthProblem(.failed, "the berth server \(endpoint.url) did not prove who it is: its certificate is "
+                + "not signed by a CA berth trusts (\(trusted)) or does not name that host; if an operator's own CA "
+                + "signed it, set \(ServerTrust.variable) to that CA's certificate (PEM)")
+        } catch let error where !(error is CancellationError) {
+            // Refused, reset, timed out, a name that does not resolve: the same advice for all of them.
             throw BerthProblem(.failed, "cannot reach the berth server \(endpoint.url): \(error); check the URL "
                 + "(`berth login`, --remote or BERTH_REMOTE) and that the server runs")
         }

@@ -6,7 +6,7 @@ import Logging
 /// the lock, recovery, the pending mark, the replacement.
 struct FakeDeploy {
     let engine = FakeContainerEngine()
-    let host = DockerHost(name: "local", endpoint: .defaultLocal, ports: 8000...8010)
+    var host = DockerHost(name: "local", endpoint: .defaultLocal, ports: 8000...8010)
     let identity = SiteIdentity(user: "alice", site: "blog")
     var probe: FakeSiteProbe { FakeSiteProbe(engine: engine) }
     static let sitePort = 8000

@@ -13,16 +13,21 @@ final class ServeFixture: @unchecked Sendable {
     let bob: PublishFixture
     let directory: String
     let config: String
-    let url: String
+    /// Changes when the server is restarted (it listens on a free port each time).
+    private(set) var url: String
     let adminToken: String
-    private let server: BackgroundBerth
+    /// The CA the server's certificate is signed by, with `tls:` in the config; trusted by `call` and `remoteCLI`.
+    let caFile: String?
+    private var server: BackgroundBerth
 
     var uploads: String { directory + "/uploads" }
 
-    /// `hosts`: the server's inventory file (default: the local engine only).
-    static func run(quotas: String = "", uploadTimeout: Int = 3, hosts: String? = nil,
-                    _ body: (ServeFixture) async throws -> Void) async throws {
-        let fixture = try await ServeFixture(quotas: quotas, uploadTimeout: uploadTimeout, hosts: hosts)
+    /// `hosts`: the server's inventory file (default: the local engine only); `settings` are more lines of
+    /// serve.yml (e.g. `tls:`), `caFile` the CA that signed its certificate.
+    static func run(quotas: String = "", uploadTimeout: Int = 3, hosts: String? = nil, settings: String = "",
+                    caFile: String? = nil, _ body: (ServeFixture) async throws -> Void) async throws {
+        let fixture = try await ServeFixture(quotas: quotas, uploadTimeout: uploadTimeout, hosts: hosts,
+                                             settings: settings, caFile: caFile)
         do {
             try await body(fixture)
         } catch {
@@ -32,7 +37,8 @@ final class ServeFixture: @unchecked Sendable {
         await fixture.stop()
     }
 
-    private init(quotas: String, uploadTimeout: Int, hosts: String?) async throws {
+    private init(quotas: String, uploadTimeout: Int, hosts: String?, settings: String, caFile: String?) async throws {
+        self.caFile = caFile
         alice = try await PublishFixture()
         bob = try await PublishFixture()
         directory = NSTemporaryDirectory() + "berth-serve-\(UUID().uuidString)"
@@ -43,21 +49,14 @@ final class ServeFixture: @unchecked Sendable {
             database: \(directory)/serve.db
             upload_timeout: \(uploadTimeout)
             \(hosts.map { "hosts: \($0)" } ?? "")
+            \(settings)
             \(quotas.isEmpty ? "" : "quotas:\n" + quotas)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let cli = alice.cli()
         let initialized = try cli.run(["admin", "init", "--config", config, "root-\(alice.user)", "--json"], timeout: 60)
         try #require(initialized.status == 0, "admin init: \(initialized)")
         adminToken = try #require(initialized.jsonLines.first?["token"] as? String)
-        server = try BackgroundBerth(cli, ["serve", "--config", config, "--log-file", directory + "/serve.log"])
-        var listening: String?
-        _ = try await BackgroundBerth.eventually(within: .seconds(60)) { [server] in
-            let text = try server.stderr()
-            listening = text.split(separator: "\n").first { $0.contains("listening on ") }
-                .map { String($0.split(separator: " ").last ?? "") }
-            return listening != nil || !server.process.isRunning
-        }
-        url = try #require(listening, "berth serve did not start: \(server.description)")
+        (server, url) = try await Self.start(cli, config: config, log: directory + "/serve.log")
         for user in [alice.user, bob.user] {
             let added = try await call(.POST, "/v1/users", token: adminToken, json: ["name": user, "admin": false] as [String: Any])
             try #require(added.status == 201, "adding \(user): \(added.body)")
@@ -67,6 +66,30 @@ final class ServeFixture: @unchecked Sendable {
     /// The server's own log (debug level).
     func serverLog() -> String {
         (try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? ""
+    }
+
+    /// Starts `berth serve` and waits until it says where it listens.
+    private static func start(_ cli: BerthCLI, config: String, log: String) async throws -> (BackgroundBerth, String) {
+        let server = try BackgroundBerth(cli, ["serve", "--config", config, "--log-file", log])
+        var listening: String?
+        _ = try await BackgroundBerth.eventually(within: .seconds(60)) {
+            let text = try server.stderr()
+            listening = text.split(separator: "\n").first { $0.contains("listening on ") }
+                .map { String($0.split(separator: " ").last ?? "") }
+            return listening != nil || !server.process.isRunning
+        }
+        return (server, try #require(listening, "berth serve did not start: \(server.description)"))
+    }
+
+    /// Kills the server with `signal` (SIGKILL: no chance to clean up) and waits until it has ended.
+    func kill(with signal: Int32 = SIGKILL) async throws {
+        _ = try await server.stop(with: signal, timeout: .seconds(30))
+        #expect(!server.process.isRunning, "berth serve ended")
+    }
+
+    /// Starts the server again on the same config and database (`url` changes: a free port is taken again).
+    func restart() async throws {
+        (server, url) = try await Self.start(alice.cli(), config: config, log: directory + "/serve.log")
     }
 
     func stop() async {
@@ -99,7 +122,7 @@ final class ServeFixture: @unchecked Sendable {
             request.headers.add(name: "Content-Type", value: "application/x-tar")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let response = try await ServerTrust.client(caFile: caFile).execute(request, timeout: timeout)
         let data = try await response.body.collect(upTo: 16 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: data))
     }
@@ -126,7 +149,8 @@ final class ServeFixture: @unchecked Sendable {
     /// The berth CLI acting through this server with `token`, with a config directory of its own (so no login of
     /// the machine's user is read or written).
     func remoteCLI(token: String) -> BerthCLI {
-        alice.cli(["BERTH_REMOTE": url, "BERTH_TOKEN": token, "XDG_CONFIG_HOME": directory + "/config-\(UUID().uuidString)"])
+        alice.cli(["BERTH_REMOTE": url, "BERTH_TOKEN": token, "XDG_CONFIG_HOME": directory + "/config-\(UUID().uuidString)",
+                   "BERTH_CA": caFile ?? ""])
     }
 
     /// What is left in the upload directory (each upload's private directory is removed when it ends).

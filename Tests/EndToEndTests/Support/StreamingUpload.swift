@@ -36,17 +36,13 @@ enum StreamingUpload {
                                      stallAfter: Bool) throws -> Outcome {
         guard let parsed = URLComponents(string: url), let port = parsed.port else { throw Failure(description: "bad URL \(url)") }
         let target = parsed.percentEncodedPath + (parsed.percentEncodedQuery.map { "?" + $0 } ?? "")
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(description: "socket: \(errno)") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let socket: Int32
+        do {
+            socket = try LoopbackSocket.connect(port: port)
+        } catch {
+            throw Failure(description: error.description)
         }
-        guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
+        defer { close(socket) }
         let start = Date()
         var answer: [UInt8] = []
         func writeAll(_ bytes: [UInt8]) -> Bool {
