@@ -60,7 +60,7 @@ public struct ServerAPIClient: Sendable {
             throw BerthProblem(.failed, "\(endpoint.url) answered \(response.status)")
         }
         var result: PublishResult?
-        try await Self.forEachLine(of: response) { line in
+        try await forEachLine(of: response) { line in
             result = try Self.handle(line: line, events: events)
             return result == nil
         }
@@ -89,7 +89,7 @@ public struct ServerAPIClient: Sendable {
 
     private func readWatch<Value: Codable & Sendable>(_ response: HTTPClientResponse,
                                                        _ handle: (SiteWatchEvent<Value>) throws -> Void) async throws {
-        try await Self.forEachLine(of: response) { line in
+        try await forEachLine(of: response) { line in
             let record: SiteWatchRecord<Value>
             do {
                 record = try Self.decoder.decode(SiteWatchRecord<Value>.self, from: line)
@@ -105,7 +105,7 @@ public struct ServerAPIClient: Sendable {
     public static let followTimeout: TimeAmount = .hours(24 * 365)
 
     /// Hands each non-empty line of the answer to `line` until it returns false or the answer ends.
-    static func forEachLine(of response: HTTPClientResponse, _ line: (Data) throws -> Bool) async throws {
+    func forEachLine(of response: HTTPClientResponse, _ line: (Data) throws -> Bool) async throws {
         var pending = ByteBuffer()
         let ended = "\(endpoint.url) ended the answer before the result (the server may have stopped)"
         var chunks = response.body.makeAsyncIterator()
