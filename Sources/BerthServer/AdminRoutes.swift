@@ -64,10 +64,12 @@ extension SiteServer {
             let caller = try await admin(request, context)
             let name = try context.parameters.require("user")
             let pin = try await request.decode(as: PinnedHosts.self, context: context)
+            guard try await store.user(name) != nil else { throw BerthProblem(.notFound, "no user \(name)") }
             let known = operations.inventory.hosts.map(\.name)
             let unknown = pin.hosts.filter { !known.contains($0) }
             guard unknown.isEmpty else {
-                throw BerthProblem(.usage, "the server has no host \(unknown.joined(separator: ", ")); its hosts are "
+                // Well-formed, but not in the server's inventory: the request conflicts with how the server is set up.
+                throw BerthProblem(.conflict, "the server has no host \(unknown.joined(separator: ", ")); its hosts are "
                     + known.joined(separator: ", "))
             }
             try await audited(caller, "user hosts", detail: "\(name) \(pin.hosts.sorted().joined(separator: " "))") {

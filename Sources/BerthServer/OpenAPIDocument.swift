@@ -123,7 +123,7 @@ paths:
                 digest: {type: string}
                 memory: {type: [integer, "null"], minimum: 6291456, maximum: 9223372036854775807}
                 server: {enum: [nginx, python, null]}
-                host: {type: string, description: "Up to date only on this host (auto or absent: wherever the site runs)."}
+                host: {type: [string, "null"], description: "Up to date only on this host (auto or absent: wherever the site runs)."}
       responses:
         "200":
           description: upToDate, and the result when it is.
@@ -180,7 +180,14 @@ paths:
       parameters:
         - {$ref: "#/components/parameters/sites"}
         - {name: tail, in: query, schema: {type: integer, minimum: 0}}
-        - {name: since, in: query, description: "A duration back (30s, 1500ms, 1h30m), an RFC 3339 time or seconds since 1970.", schema: {type: string}}
+        - name: since
+          in: query
+          description: "A duration back (30s, 1500ms, 1h30m), an RFC 3339 time or seconds since 1970."
+          schema:
+            anyOf:
+              - {type: string, pattern: "^([0-9]{1,4}(\\.[0-9]{1,3})?(ms|s|m|h|d)){1,4}$"}
+              - {type: string, pattern: "^[0-9]{1,18}$"}
+              - {type: string, format: date-time}
         - {name: follow, in: query, schema: {type: boolean}}
       responses:
         "200": {$ref: "#/components/responses/Watch"}
@@ -269,7 +276,7 @@ paths:
               type: object
               required: [hosts]
               properties:
-                hosts: {type: array, items: {type: string}}
+                hosts: {type: array, items: {$ref: "#/components/schemas/Name"}, description: "Host names of the server's inventory; another is a 409."}
       responses:
         "200":
           description: The user, with the hosts they are pinned to.
@@ -371,7 +378,14 @@ components:
     user: {name: user, in: path, required: true, schema: {type: string}}
     lockWait: {name: lock-wait, in: query, schema: {type: integer, minimum: 0, maximum: 3600}}
     checkTimeout: {name: check-timeout, in: query, schema: {type: integer, minimum: 0, maximum: 600}}
-    sites: {name: sites, in: query, description: "Site names, comma-separated; every site of the caller's when left out.", schema: {type: string}}
+    sites:
+      name: sites
+      in: query
+      description: "Site names, comma-separated; every site of the caller's when left out."
+      schema:
+        type: string
+        pattern: "^[a-z0-9]+(-[a-z0-9]+)*(,[a-z0-9]+(-[a-z0-9]+)*)*$"
+        not: {pattern: "(^|,)(lock|next|old)(,|$)"}
   responses:
     Problem:
       description: RFC 9457 problem details.
