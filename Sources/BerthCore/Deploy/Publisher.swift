@@ -215,36 +215,51 @@ public struct Publisher: Sendable {
             }
             timer.finish(.build)
 
-            if let registry {
-                timer.start(.push, detail: registry)
-                try await push(repository: repository, tag: version, from: imageEngine, registryAuth: registryAuth,
-                               events: events)
-                timer.finish(.push)
-            }
-
-            if builder != nil && imagePath.path == .full {
-                timer.start(.pull, detail: "\(image) to \(host.name)")
-                for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
-                    if case .progress(let progress) = event { events(.progress(.pull, progress)) }
-                }
-                if !pendingMark.isEmpty {
-                    try await engine.tagImage(image, repository: identity.pendingRepository, tag: version)
-                }
-                timer.finish(.pull)
-            }
-
             let replacement = Replacement(host: host, engine: engine, probe: probe, logger: logger,
                                           identity: identity, existing: existing)
-            replaced = try await replacement.run(
-                image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
-                checkTimeout: options.checkTimeout, checkPath: plan.checkPath, timer: &timer)
+            let newVersion = Replacement.Version(image: image, server: plan.server, memory: memory,
+                                                 portRequest: portRequest, labels: labels, checkPath: plan.checkPath)
+            let staged: Replacement.Staged
+            if let registry, builder == nil || imagePath.path == .delta {
+                // The image is already on the target: its push and its staged check do not wait for each other.
+                staged = try await PushWhileStaging(replacement: replacement, version: newVersion,
+                                                    checkTimeout: options.checkTimeout)
+                    .run(push: { [self, imageEngine] events in
+                        try await push(repository: repository, tag: version, from: imageEngine,
+                                       registryAuth: registryAuth, events: events)
+                    }, detail: registry, timer: &timer)
+            } else {
+                if let registry {
+                    timer.start(.push, detail: registry)
+                    try await push(repository: repository, tag: version, from: imageEngine,
+                                   registryAuth: registryAuth, events: events)
+                    timer.finish(.push)
+                }
+                if builder != nil && imagePath.path == .full {
+                    timer.start(.pull, detail: "\(image) to \(host.name)")
+                    for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
+                        if case .progress(let progress) = event { events(.progress(.pull, progress)) }
+                    }
+                    if !pendingMark.isEmpty {
+                        try await engine.tagImage(image, repository: identity.pendingRepository, tag: version)
+                    }
+                    timer.finish(.pull)
+                }
+                staged = try await replacement.stage(newVersion, checkTimeout: options.checkTimeout, timer: &timer)
+            }
+            replaced = try await replacement.switchOver(to: staged, timer: &timer)
         } catch {
             await madeImage.remove()
             throw error
         }
-        await markLatest(image: image, repository: repository, registry: registry, buildEngine: imageEngine,
-                         registryAuth: registryAuth, events: events)
-        let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
+        // What follows the switch runs side by side: moving `latest`, removing versions beyond --keep, and
+        // (begun by the switch) removing the staging container.
+        async let latestMoved: Void = markLatest(image: image, repository: repository, registry: registry,
+                                                 buildEngine: imageEngine, registryAuth: registryAuth, events: events)
+        async let removed = removeOldVersions(identity, keep: options.keepVersions, events: events)
+        let removedVersions = await removed
+        await latestMoved
+        await replaced.stagingRemoval.value
         if let builder {
             await SiteControl(host: builder.host, engine: builder.engine).removeBuildImages(of: identity, events: events)
         }
@@ -391,6 +406,12 @@ struct StageTimer {
     /// Seconds of a part of a stage (a delta's layer and load), for the result's split of the time.
     mutating func record(_ part: String, seconds value: Double) {
         seconds[part] = (value * 1000).rounded() / 1000
+    }
+
+    /// Takes over the stages another timer measured (beside this one), and the ones it started and left open.
+    mutating func merge(_ other: StageTimer) {
+        started.merge(other.started) { _, theirs in theirs }
+        seconds.merge(other.seconds) { _, theirs in theirs }
     }
 
     mutating func finish(_ stage: PublishStage) {
