@@ -34,7 +34,8 @@ public struct Publisher: Sendable {
     {
         var timer = StageTimer(events: events, logger: logger)
 
-        // Everything that can be wrong with the input is found before the engine is touched.
+        // Everything that can be wrong with the input is found before the engine is asked anything but the reads
+        // of a delta's prefetch, whose failures are left to the planner.
         timer.start(.pack, detail: sitePath)
         let site = try Site.load(path: sitePath, dereference: options.dereference)
         let identity = try site.identity(name: options.siteName, user: options.user)
@@ -44,6 +45,9 @@ public struct Publisher: Sendable {
         let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
         var context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
+        // The running version's manifest is read while the site is packed (see `DeltaPrefetch`).
+        let wantsDelta = !site.config.precompress && environment[DeltaPlanner.switchVariable] != "off"
+        async let prefetched = wantsDelta ? DeltaPrefetch.read(identity, from: engine) : nil
         var (summary, manifest) = try await context.summaryAndManifest()
         if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
             events(.warning(warning))
@@ -76,6 +80,7 @@ public struct Publisher: Sendable {
                                             baseImage: baseImage, trustedProxy: gateway)
             (summary, manifest) = try await context.summaryAndManifest()
         }
+        let deltaPrefetch = await prefetched
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)
@@ -86,7 +91,7 @@ public struct Publisher: Sendable {
                                    memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
                                    context: context, summary: summary, manifest: manifest,
                                    baseImage: baseImage.description, siteDomains: site.config.domains,
-                                   precompress: site.config.precompress)
+                                   precompress: site.config.precompress, deltaPrefetch: deltaPrefetch)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -109,6 +114,8 @@ public struct Publisher: Sendable {
         var siteDomains: [EdgeHostname] = []
         /// berth.yml's `precompress`: the build derives files from the site's, so every publish is a full build.
         var precompress = false
+        /// The running version as read while the site was packed.
+        var deltaPrefetch: DeltaPrefetch?
     }
 
     private func publishLocked(_ plan: PublishPlan, timer: inout StageTimer) async throws -> PublishResult {
@@ -174,7 +181,7 @@ public struct Publisher: Sendable {
         let buildOptions = BuildOptions(tags: [image] + (builder == nil ? pendingMark : []), labels: buildLabels)
         let deltaPlan = await DeltaPlanner(host: host, engine: engine, environment: environment).plan(
             existing: existing, recipe: plan.context.recipeDigest, base: base, manifest: plan.manifest,
-            versionExists: madeImage.existedBefore, precompress: plan.precompress)
+            versionExists: madeImage.existedBefore, precompress: plan.precompress, prefetched: plan.deltaPrefetch)
         var imagePath = deltaPlan.choice
         // A delta is made where the running version's layers are: on the target, even with a build host.
         var imageEngine = buildEngine
