@@ -142,10 +142,14 @@ public struct Publisher: Sendable {
                 "building on \(builder.host.name) for \(host.name) needs a registry to carry the image: "
                     + "pass --registry, set BERTH_REGISTRY, or name one in the hosts file")
         }
-        let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
         let repository = identity.repository(registry: registry)
         let version = options.tag ?? base.version(of: summary)
         let image = "\(repository):\(version)"
+        // Read while the registry's credentials are checked: whether this version's image exists, and the site's
+        // images before the build (see `FailedImageCleanup`).
+        async let imageBefore = buildEngine.inspectImage(image)
+        async let siteImagesBefore = FailedImageCleanup.siteImages(identity, on: buildEngine)
+        let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
         var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
             .merging(base.labels) { _, base in base }
         labels[BerthLabel.checkPath] = plan.checkPath
@@ -169,9 +173,9 @@ public struct Publisher: Sendable {
         // as a kept version; one that already existed (the same content published before) is left alone.
         let madeImage = FailedImageCleanup(image: image, pendingMark: identity.pendingReference(version: version),
                                            engines: [buildEngine] + (builder == nil ? [] : [engine]),
-                                           existedBefore: try await buildEngine.inspectImage(image) != nil,
+                                           existedBefore: try await imageBefore != nil,
                                            buildEngine: buildEngine, identity: identity,
-                                           siteImagesBefore: try await FailedImageCleanup.siteImages(identity, on: buildEngine))
+                                           siteImagesBefore: try await siteImagesBefore)
         // A version this publish makes is marked pending from its build on the host (or its pull there) until it
         // serves, so that if this publish is killed it is never taken for a version that served.
         let pendingMark = madeImage.existedBefore ? [] : [identity.pendingReference(version: version)]
