@@ -189,10 +189,6 @@ public struct Publisher: Sendable {
         var imagePath = deltaPlan.choice
         // A delta is made where the running version's layers are: on the target, even with a build host.
         var imageEngine = buildEngine
-        let replacement = Replacement(host: host, engine: engine, probe: probe, logger: logger,
-                                      identity: identity, existing: existing)
-        // Where the new version will run (network, ports, staging port) is worked out while its image is made.
-        async let placement = replacement.place(portRequest: portRequest, labels: labels)
         let replaced: Replacement.Outcome
         do {
             if let basis = deltaPlan.basis {
@@ -230,13 +226,15 @@ public struct Publisher: Sendable {
             }
             timer.finish(.build)
 
+            let replacement = Replacement(host: host, engine: engine, probe: probe, logger: logger,
+                                          identity: identity, existing: existing)
             let newVersion = Replacement.Version(image: image, server: plan.server, memory: memory,
                                                  portRequest: portRequest, labels: labels, checkPath: plan.checkPath)
             let staged: Replacement.Staged
             if let registry, builder == nil || imagePath.path == .delta {
                 // The image is already on the target: its push and its staged check do not wait for each other.
                 staged = try await PushWhileStaging(replacement: replacement, version: newVersion,
-                                                    checkTimeout: options.checkTimeout, placement: try await placement)
+                                                    checkTimeout: options.checkTimeout)
                     .run(push: { [self, imageEngine] events in
                         try await push(repository: repository, tag: version, from: imageEngine,
                                        registryAuth: registryAuth, events: events)
@@ -258,8 +256,7 @@ public struct Publisher: Sendable {
                     }
                     timer.finish(.pull)
                 }
-                staged = try await replacement.stage(newVersion, checkTimeout: options.checkTimeout,
-                                                     placement: try await placement, timer: &timer)
+                staged = try await replacement.stage(newVersion, checkTimeout: options.checkTimeout, timer: &timer)
             }
             replaced = try await replacement.switchOver(to: staged, timer: &timer)
         } catch {

@@ -13,7 +13,6 @@ struct PushWhileStaging {
     let replacement: Replacement
     let version: Replacement.Version
     let checkTimeout: Duration
-    var placement: Replacement.Placement? = nil
 
     /// - Parameters:
     ///   - push: the push, reporting its progress through the handler it is given.
@@ -21,7 +20,7 @@ struct PushWhileStaging {
     func run(push: @escaping @Sendable (@escaping Publisher.EventHandler) async throws -> Void,
              detail: String, timer: inout StageTimer) async throws -> Replacement.Staged {
         let held = HeldEvents(forward: timer.events)
-        let (replacement, version, checkTimeout, placement) = (replacement, version, checkTimeout, placement)
+        let (replacement, version, checkTimeout) = (replacement, version, checkTimeout)
         let (events, logger) = (timer.events, timer.logger)
         async let pushed: (Result<Void, any Error>, StageTimer) = {
             var pushTimer = StageTimer(events: events, logger: logger)
@@ -39,8 +38,7 @@ struct PushWhileStaging {
             var stagingTimer = StageTimer(events: held.send, logger: logger)
             let started = ContinuousClock.now
             do {
-                let staged = try await replacement.stage(version, checkTimeout: checkTimeout, placement: placement,
-                                                         timer: &stagingTimer)
+                let staged = try await replacement.stage(version, checkTimeout: checkTimeout, timer: &stagingTimer)
                 return (.success(staged), stagingTimer, ContinuousClock.now - started)
             } catch {
                 return (.failure(error), stagingTimer, ContinuousClock.now - started)

@@ -73,46 +73,20 @@ struct Replacement {
         return outcome
     }
 
-    /// Where a new version will run, settled without its image (so that a publish can work it out while the image
-    /// is made): the sites network, the site's ports, its place behind the edge, and free ports to stage on.
-    struct Placement: Sendable {
-        var network: String
-        var sitePorts: [Int]
-        var edgePlan: EdgePlan?
-        /// Ports of the host's range to try for the staging container, best first; nil lets the engine pick one.
-        var stagingPorts: [Int?]
-    }
-
-    /// - Parameter labels: the new version's labels (their edge names, if any, are the site's names).
-    func place(portRequest: PortRequest, labels: [String: String]) async throws -> Placement {
-        try await removeLeftover(named: identity.stagingContainerName)
-        let network = try await SiteNetwork(engine: engine).ensure()
-        let sitePorts = try await candidatePorts(portRequest)
-        let edgePlan: EdgePlan?
-        if host.edge != nil { edgePlan = try await planEdge(labels: labels) } else { edgePlan = nil }
-        let avoided = Set(edgePlan?.reserved ?? Array(sitePorts.prefix(1)))
-        let allocator = PortAllocator(engine: engine, host: host)
-        let free = allocator.candidates(excluding: try await allocator.portsInUse().union(avoided))
-        return Placement(network: network, sitePorts: sitePorts, edgePlan: edgePlan,
-                         stagingPorts: Array(free.prefix(10)) + [nil])
-    }
-
     /// Runs the new version as `…--next` on a staging port and checks it there (the run stage, and the check stage
     /// up to its switch). A version that fails is removed; the previous one was never touched.
-    /// - Parameter placement: where it runs, if worked out already (see `place`).
-    func stage(_ version: Version, checkTimeout: Duration, placement: Placement? = nil,
-               timer: inout StageTimer) async throws -> Staged {
+    func stage(_ version: Version, checkTimeout: Duration, timer: inout StageTimer) async throws -> Staged {
         timer.start(.run, detail: host.name)
-        let placed: Placement
-        if let placement {
-            placed = placement
-        } else {
-            placed = try await place(portRequest: version.portRequest, labels: version.labels)
-        }
+        try await removeLeftover(named: identity.stagingContainerName)
+        let network = try await SiteNetwork(engine: engine).ensure()
+        let sitePorts = try await candidatePorts(version.portRequest)
         let previousState = existing.map { $0.state.running ? "running" : "stopped" } ?? "none"
-        var staged = Staged(version: version, containerID: "", url: "", network: placed.network,
-                            sitePorts: placed.sitePorts, edgePlan: placed.edgePlan)
-        let staging = try await startStaging(on: placed.stagingPorts) { [staged, host] port in
+        let edgePlan: EdgePlan?
+        if host.edge != nil { edgePlan = try await planEdge(labels: version.labels) } else { edgePlan = nil }
+        var staged = Staged(version: version, containerID: "", url: "", network: network, sitePorts: sitePorts,
+                            edgePlan: edgePlan)
+        let avoided = Set(edgePlan?.reserved ?? Array(sitePorts.prefix(1)))
+        let staging = try await startStaging(avoiding: avoided) { [staged, host] port in
             staged.spec(on: host, port: port, restart: .no, extraLabels: [Self.previousStateLabel: previousState])
         }
         timer.finish(.run)
@@ -186,7 +160,7 @@ struct Replacement {
     /// How the site sits behind the host's edge: its names (from the labels the publish gives, else the ones it
     /// has, else its default name), its pair of upstream ports (the one it has, else two free ones), and the
     /// ports a staging container must not take.
-    struct EdgePlan: Sendable {
+    struct EdgePlan {
         var controller: EdgeController
         var hostnames: [EdgeHostname]
         var slots: [Int]
@@ -225,9 +199,12 @@ struct Replacement {
         return candidates
     }
 
-    /// Starts the staging container on the first of `ports` (free ports of the host's range other than the
-    /// site's own, then nil: one the engine picks) that no other container took meanwhile.
-    func startStaging(on ports: [Int?], spec: (Int?) -> ContainerCreate) async throws -> (id: String, port: Int) {
+    /// Starts the staging container on a free port of the host's range other than `avoiding` (the site's own),
+    /// or on one the engine picks when the range has none left.
+    func startStaging(avoiding: Set<Int>, spec: (Int?) -> ContainerCreate) async throws -> (id: String, port: Int) {
+        let allocator = PortAllocator(engine: engine, host: host)
+        let free = allocator.candidates(excluding: try await allocator.portsInUse().union(avoiding))
+        let ports: [Int?] = Array(free.prefix(10)) + [nil]
         var lastError: (any Error)?
         for port in ports {
             let id = try await engine.createContainer(name: identity.stagingContainerName, config: spec(port))
