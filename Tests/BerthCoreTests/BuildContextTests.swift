@@ -60,6 +60,25 @@ struct BuildContextTests {
         #expect(summary.digest.hasPrefix("sha256:") && summary.digest.count == 71)
     }
 
+    @Test("the manifest gives each file the SHA-256 of the bytes packed for it (a big file as well)")
+    func manifestDigests() async throws {
+        let site = try TemporarySite()
+        let big = (0..<(600 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        try site.write("index.html", "<h1>hi</h1>")
+        try site.write("assets/big.bin", bytes: big)
+        try site.write("empty.txt", "")
+        let tree = try SiteTree.open(root: site.path, rules: .empty, dereference: false)
+        let (_, manifest) = try await BuildContext(rootFiles: Self.rootFiles, tree: tree).summaryAndManifest()
+        let (entries, _) = try await pack(site)
+        let files = manifest.entries.filter { $0.sha256 != nil }
+        #expect(files.map(\.path) == ["assets/big.bin", "empty.txt", "index.html"])
+        for file in files {
+            let packed = try #require(entries.first { $0.path == "site/" + file.path })
+            #expect(file.sha256 == ContentHasher.hex(of: packed.contents), "\(file.path)")
+        }
+        #expect(files.first?.sha256 == ContentHasher.hex(of: big))
+    }
+
     @Test("a file's time is derived from its content: the same in any site and path, another once it changes, in the past")
     func contentDerivedTimes() async throws {
         let site = try TemporarySite()

@@ -116,15 +116,15 @@ public struct BuildContext: Sendable {
                 try writer.addSymlink(path, target: target)
                 manifest.append(.symlink(entry.path, target: target))
             case .file(let size, let executable):
-                var hasher = ContentHasher()
+                let digest: SHA256.Digest
                 do {
-                    try writer.addFile(path, from: entry.source, sourcePath: entry.sourcePath, size: size,
-                                       executable: executable, observe: { hasher.update($0) })
+                    digest = try writer.addFile(path, from: entry.source, sourcePath: entry.sourcePath, size: size,
+                                                executable: executable)
                 } catch let error as TarWriter.UnopenableFile {
                     throw EntryProblem(path: entry.path, kind: .unreadable(reason: error.reason))
                 }
-                manifest.append(.file(entry.path, size: size, sha256: hasher.hex(), executable: executable,
-                                      source: entry.sourcePath))
+                manifest.append(.file(entry.path, size: size, sha256: ContentHasher.hex(digest),
+                                      executable: executable, source: entry.sourcePath))
             }
         }
         let siteManifest = SiteManifest(entries: manifest)

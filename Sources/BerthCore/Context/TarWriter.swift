@@ -107,9 +107,11 @@ final class TarWriter {
     /// `size` bytes seen when the site was walked; if it changed, the archive is abandoned with an error rather
     /// than finished with a wrong entry. A file that cannot be opened throws `UnopenableFile` before anything is
     /// written.
-    /// `observe` sees the content as it is copied (to hash it).
+    /// Returns the SHA-256 of the content (the file's manifest digest): taken in the first pass, it is the content
+    /// copied, since a file that changes between the passes is refused.
+    @discardableResult
     func addFile(_ path: String, from source: SourceName, sourcePath: String, size: Int64,
-                 executable: Bool, observe: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
+                 executable: Bool) throws -> SHA256.Digest {
         // O_NONBLOCK: if a FIFO has taken the file's place since it was seen, opening it must not hang.
         let descriptor = openat(source.directory, source.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -143,9 +145,7 @@ final class TarWriter {
             }
             if count > 0 {
                 let written = readBuffer.withUnsafeBytes { buffer in
-                    let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-                    observe?(chunk)
-                    return writeData(chunk)
+                    writeData(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                 }
                 try checkWritten(written, path: path)
                 remaining -= Int64(count)
@@ -157,6 +157,7 @@ final class TarWriter {
         guard fstat(descriptor, &after) == 0, Self.sameModification(info, after) else {
             throw ContextError.site(.fileChanged(path: sourcePath))
         }
+        return digest
     }
 
     private static func sameModification(_ before: stat, _ after: stat) -> Bool {

@@ -35,6 +35,9 @@ struct DeltaImage: Sendable {
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
         var started = clock.now
+        // The previous image's history is asked for while the layer is written.
+        let previousImageID = basis.previousImageID
+        async let previousHistory: [ImageHistoryStep] = { (try? await engine.imageHistory(previousImageID)) ?? [] }()
         let layer = try DeltaLayer.write(basis.diff, manifest: basis.manifest, siteRoot: siteRoot, sitePath: sitePath,
                                          to: directory + "/layer.tar")
         var labels = basis.previousLabels
@@ -42,7 +45,7 @@ struct DeltaImage: Sendable {
         labels.merge(buildLabels) { _, new in new }
         labels[DeltaLabel.depth] = String(basis.depth + 1)
         labels[DeltaLabel.bytes] = String(basis.deltaBytes + layer.byteCount)
-        let history = (try? await engine.imageHistory(basis.previousImageID)) ?? []
+        let history = await previousHistory
         let config = try Self.configuration(previous: basis.previousImage, history: history, layer: layer,
                                             labels: labels, step: "berth: one layer of the changes, "
                                                 + "\(basis.diff.written.count) written, \(basis.diff.deleted.count) deleted")

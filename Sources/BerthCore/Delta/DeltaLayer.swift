@@ -75,17 +75,17 @@ struct DeltaLayer: Sendable {
                     try writer.addSymlink(imagePath, target: entry.target ?? "")
                 case .file:
                     let source = entry.source ?? siteRoot + "/" + entry.path
-                    var content = ContentHasher()
+                    let content: SHA256.Digest
                     do {
-                        try writer.addFile(imagePath, from: SourceName(directory: AT_FDCWD, name: source),
-                                           sourcePath: source, size: entry.size ?? 0,
-                                           executable: entry.executable ?? false, observe: { content.update($0) })
+                        content = try writer.addFile(imagePath, from: SourceName(directory: AT_FDCWD, name: source),
+                                                     sourcePath: source, size: entry.size ?? 0,
+                                                     executable: entry.executable ?? false)
                     } catch is TarWriter.UnopenableFile {
                         throw PublishError.siteChangedDuringPublish(site: sitePath)
                     } catch ContextError.site(.fileChanged) {
                         throw PublishError.siteChangedDuringPublish(site: sitePath)
                     }
-                    guard content.hex() == entry.sha256 else {
+                    guard ContentHasher.hex(content) == entry.sha256 else {
                         throw PublishError.siteChangedDuringPublish(site: sitePath)
                     }
                 }

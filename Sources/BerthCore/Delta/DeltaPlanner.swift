@@ -36,33 +36,40 @@ struct DeltaPlanner: Sendable {
         var basis: DeltaBasis?
     }
 
-    /// - Parameter precompress: the image build makes gzip copies of the site's text files, which a layer of the
-    ///   changed files would not carry.
+    /// - Parameters:
+    ///   - precompress: the image build makes gzip copies of the site's text files, which a layer of the changed
+    ///     files would not carry.
+    ///   - prefetched: the running version as read before the lock; used only if it is still `existing`.
     func plan(existing: ContainerInspect?, recipe: String, base: BaseImage, manifest: SiteManifest,
-              versionExists: Bool, precompress: Bool = false) async -> Plan {
+              versionExists: Bool, precompress: Bool = false, prefetched: DeltaPrefetch? = nil) async -> Plan {
         if precompress {
             return Plan(choice: .full("precompress is on: the image build makes the gzip copies of the text files"))
         }
         do {
             return try await planOrThrow(existing: existing, recipe: recipe, base: base, manifest: manifest,
-                                         versionExists: versionExists)
+                                         versionExists: versionExists, prefetched: prefetched)
         } catch {
             return Plan(choice: .full("the running version could not be read (\(error))"))
         }
     }
 
     private func planOrThrow(existing: ContainerInspect?, recipe: String, base: BaseImage, manifest: SiteManifest,
-                             versionExists: Bool) async throws -> Plan {
+                             versionExists: Bool, prefetched: DeltaPrefetch?) async throws -> Plan {
         func full(_ reason: String) -> Plan { Plan(choice: .full(reason)) }
         guard enabled else { return full("delta publishes are turned off (\(Self.switchVariable)=off)") }
         guard let existing else { return full("no version of the site on \(host.name) to build on") }
         guard !versionExists else { return full("this version's image was made before") }
         let previousVersion = existing.labels[BerthLabel.version] ?? String(existing.image.prefix(19))
-        if let store = try await engine.storageInfo().containerdSnapshotter {
+        let prefetched = prefetched?.of(existing)
+        let storage: EngineStorageInfo
+        if let prefetched { storage = prefetched.storage } else { storage = try await engine.storageInfo() }
+        if let store = storage.containerdSnapshotter {
             return full("\(host.name)'s engine keeps images in containerd's store (\(store)), where loading a "
                 + "partial image is not verified")
         }
-        guard let image = try await engine.inspectImageJSON(existing.image) else {
+        let found: JSONValue?
+        if let prefetched { found = prefetched.image } else { found = try await engine.inspectImageJSON(existing.image) }
+        guard let image = found else {
             return full("the running version's image (\(previousVersion)) is gone from \(host.name)")
         }
         let labels = Self.labels(of: image)
@@ -77,7 +84,13 @@ struct DeltaPlanner: Sendable {
             return full("the templates or server settings changed (the rendered Dockerfile or server "
                 + "configuration differ from the running version's)")
         }
-        guard let bytes = try await engine.archive(existing.id, path: BuildContextLayout.siteManifestInImage),
+        let archive: [UInt8]?
+        if let prefetched {
+            archive = prefetched.manifestArchive
+        } else {
+            archive = try await engine.archive(existing.id, path: BuildContextLayout.siteManifestInImage)
+        }
+        guard let bytes = archive,
               let file = try TarContents.entries(of: bytes).first(where: { $0.kind == .file }),
               let previous = SiteManifest.decode(file.contents)
         else {

@@ -80,17 +80,7 @@ public struct SiteManifest: Sendable, Equatable, Codable {
 }
 
 /// Hex SHA-256 of a file's content as it is packed.
-struct ContentHasher {
-    private var hasher = SHA256()
-
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        hasher.update(bufferPointer: bytes)
-    }
-
-    func hex() -> String {
-        Self.hex(hasher.finalize())
-    }
-
+enum ContentHasher {
     static func hex(of bytes: [UInt8]) -> String {
         hex(SHA256.hash(data: bytes))
     }

@@ -34,7 +34,8 @@ public struct Publisher: Sendable {
     {
         var timer = StageTimer(events: events, logger: logger)
 
-        // Everything that can be wrong with the input is found before the engine is touched.
+        // Everything that can be wrong with the input is found before the engine is asked anything but the reads
+        // of a delta's prefetch, whose failures are left to the planner.
         timer.start(.pack, detail: sitePath)
         let site = try Site.load(path: sitePath, dereference: options.dereference)
         let identity = try site.identity(name: options.siteName, user: options.user)
@@ -44,6 +45,9 @@ public struct Publisher: Sendable {
         let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
         var context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage)
+        // The running version's manifest is read while the site is packed (see `DeltaPrefetch`).
+        let wantsDelta = !site.config.precompress && environment[DeltaPlanner.switchVariable] != "off"
+        async let prefetched = wantsDelta ? DeltaPrefetch.read(identity, from: engine) : nil
         var (summary, manifest) = try await context.summaryAndManifest()
         if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
             events(.warning(warning))
@@ -76,6 +80,7 @@ public struct Publisher: Sendable {
                                             baseImage: baseImage, trustedProxy: gateway)
             (summary, manifest) = try await context.summaryAndManifest()
         }
+        let deltaPrefetch = await prefetched
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)
@@ -86,7 +91,7 @@ public struct Publisher: Sendable {
                                    memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
                                    context: context, summary: summary, manifest: manifest,
                                    baseImage: baseImage.description, siteDomains: site.config.domains,
-                                   precompress: site.config.precompress)
+                                   precompress: site.config.precompress, deltaPrefetch: deltaPrefetch)
             return try await publishLocked(plan, timer: &timer)
         }
     }
@@ -109,6 +114,8 @@ public struct Publisher: Sendable {
         var siteDomains: [EdgeHostname] = []
         /// berth.yml's `precompress`: the build derives files from the site's, so every publish is a full build.
         var precompress = false
+        /// The running version as read while the site was packed.
+        var deltaPrefetch: DeltaPrefetch?
     }
 
     private func publishLocked(_ plan: PublishPlan, timer: inout StageTimer) async throws -> PublishResult {
@@ -135,10 +142,14 @@ public struct Publisher: Sendable {
                 "building on \(builder.host.name) for \(host.name) needs a registry to carry the image: "
                     + "pass --registry, set BERTH_REGISTRY, or name one in the hosts file")
         }
-        let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
         let repository = identity.repository(registry: registry)
         let version = options.tag ?? base.version(of: summary)
         let image = "\(repository):\(version)"
+        // Read while the registry's credentials are checked: whether this version's image exists, and the site's
+        // images before the build (see `FailedImageCleanup`).
+        async let imageBefore = buildEngine.inspectImage(image)
+        async let siteImagesBefore = FailedImageCleanup.siteImages(identity, on: buildEngine)
+        let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
         var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
             .merging(base.labels) { _, base in base }
         labels[BerthLabel.checkPath] = plan.checkPath
@@ -162,9 +173,9 @@ public struct Publisher: Sendable {
         // as a kept version; one that already existed (the same content published before) is left alone.
         let madeImage = FailedImageCleanup(image: image, pendingMark: identity.pendingReference(version: version),
                                            engines: [buildEngine] + (builder == nil ? [] : [engine]),
-                                           existedBefore: try await buildEngine.inspectImage(image) != nil,
+                                           existedBefore: try await imageBefore != nil,
                                            buildEngine: buildEngine, identity: identity,
-                                           siteImagesBefore: try await FailedImageCleanup.siteImages(identity, on: buildEngine))
+                                           siteImagesBefore: try await siteImagesBefore)
         // A version this publish makes is marked pending from its build on the host (or its pull there) until it
         // serves, so that if this publish is killed it is never taken for a version that served.
         let pendingMark = madeImage.existedBefore ? [] : [identity.pendingReference(version: version)]
@@ -174,7 +185,7 @@ public struct Publisher: Sendable {
         let buildOptions = BuildOptions(tags: [image] + (builder == nil ? pendingMark : []), labels: buildLabels)
         let deltaPlan = await DeltaPlanner(host: host, engine: engine, environment: environment).plan(
             existing: existing, recipe: plan.context.recipeDigest, base: base, manifest: plan.manifest,
-            versionExists: madeImage.existedBefore, precompress: plan.precompress)
+            versionExists: madeImage.existedBefore, precompress: plan.precompress, prefetched: plan.deltaPrefetch)
         var imagePath = deltaPlan.choice
         // A delta is made where the running version's layers are: on the target, even with a build host.
         var imageEngine = buildEngine
@@ -215,36 +226,51 @@ public struct Publisher: Sendable {
             }
             timer.finish(.build)
 
-            if let registry {
-                timer.start(.push, detail: registry)
-                try await push(repository: repository, tag: version, from: imageEngine, registryAuth: registryAuth,
-                               events: events)
-                timer.finish(.push)
-            }
-
-            if builder != nil && imagePath.path == .full {
-                timer.start(.pull, detail: "\(image) to \(host.name)")
-                for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
-                    if case .progress(let progress) = event { events(.progress(.pull, progress)) }
-                }
-                if !pendingMark.isEmpty {
-                    try await engine.tagImage(image, repository: identity.pendingRepository, tag: version)
-                }
-                timer.finish(.pull)
-            }
-
             let replacement = Replacement(host: host, engine: engine, probe: probe, logger: logger,
                                           identity: identity, existing: existing)
-            replaced = try await replacement.run(
-                image: image, server: plan.server, memory: memory, portRequest: portRequest, labels: labels,
-                checkTimeout: options.checkTimeout, checkPath: plan.checkPath, timer: &timer)
+            let newVersion = Replacement.Version(image: image, server: plan.server, memory: memory,
+                                                 portRequest: portRequest, labels: labels, checkPath: plan.checkPath)
+            let staged: Replacement.Staged
+            if let registry, builder == nil || imagePath.path == .delta {
+                // The image is already on the target: its push and its staged check do not wait for each other.
+                staged = try await PushWhileStaging(replacement: replacement, version: newVersion,
+                                                    checkTimeout: options.checkTimeout)
+                    .run(push: { [self, imageEngine] events in
+                        try await push(repository: repository, tag: version, from: imageEngine,
+                                       registryAuth: registryAuth, events: events)
+                    }, detail: registry, timer: &timer)
+            } else {
+                if let registry {
+                    timer.start(.push, detail: registry)
+                    try await push(repository: repository, tag: version, from: imageEngine,
+                                   registryAuth: registryAuth, events: events)
+                    timer.finish(.push)
+                }
+                if builder != nil && imagePath.path == .full {
+                    timer.start(.pull, detail: "\(image) to \(host.name)")
+                    for try await event in engine.pull(image: repository, tag: version, registryAuth: registryAuth) {
+                        if case .progress(let progress) = event { events(.progress(.pull, progress)) }
+                    }
+                    if !pendingMark.isEmpty {
+                        try await engine.tagImage(image, repository: identity.pendingRepository, tag: version)
+                    }
+                    timer.finish(.pull)
+                }
+                staged = try await replacement.stage(newVersion, checkTimeout: options.checkTimeout, timer: &timer)
+            }
+            replaced = try await replacement.switchOver(to: staged, timer: &timer)
         } catch {
             await madeImage.remove()
             throw error
         }
-        await markLatest(image: image, repository: repository, registry: registry, buildEngine: imageEngine,
-                         registryAuth: registryAuth, events: events)
-        let removedVersions = await removeOldVersions(identity, keep: options.keepVersions, events: events)
+        // What follows the switch runs side by side: moving `latest`, removing versions beyond --keep, and
+        // (begun by the switch) removing the staging container.
+        async let latestMoved: Void = markLatest(image: image, repository: repository, registry: registry,
+                                                 buildEngine: imageEngine, registryAuth: registryAuth, events: events)
+        async let removed = removeOldVersions(identity, keep: options.keepVersions, events: events)
+        let removedVersions = await removed
+        await latestMoved
+        await replaced.stagingRemoval.value
         if let builder {
             await SiteControl(host: builder.host, engine: builder.engine).removeBuildImages(of: identity, events: events)
         }
@@ -391,6 +417,12 @@ struct StageTimer {
     /// Seconds of a part of a stage (a delta's layer and load), for the result's split of the time.
     mutating func record(_ part: String, seconds value: Double) {
         seconds[part] = (value * 1000).rounded() / 1000
+    }
+
+    /// Takes over the stages another timer measured (beside this one), and the ones it started and left open.
+    mutating func merge(_ other: StageTimer) {
+        started.merge(other.started) { _, theirs in theirs }
+        seconds.merge(other.seconds) { _, theirs in theirs }
     }
 
     mutating func finish(_ stage: PublishStage) {

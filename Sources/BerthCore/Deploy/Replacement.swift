@@ -28,28 +28,66 @@ struct Replacement {
         /// From stopping the previous container to the new one's first 200 on the site's port; nil when there was
         /// no previous container running.
         var switchSeconds: Double?
+        /// The staging container's removal, begun after the switch; awaited before the site's lock is released.
+        var stagingRemoval: Task<Void, Never>
+    }
+
+    /// What the new version is run with: the same for its staging container and its final one.
+    struct Version {
+        var image: String
+        var server: ServerKind
+        var memory: MemoryLimit
+        var portRequest: PortRequest
+        var labels: [String: String]
+        var checkPath: String?
+    }
+
+    /// A new version that has answered 200 on its staging port; the previous version has not been touched.
+    struct Staged {
+        var version: Version
+        var containerID: String
+        var url: String
+        var network: String
+        var sitePorts: [Int]
+        var edgePlan: EdgePlan?
+
+        /// The container of this version on `port`: with `restart` "no" for the staging one, which must never come
+        /// back by itself, and bound where only berth's check asks it.
+        func spec(on host: DockerHost, port: Int?, restart: RestartPolicy,
+                  extraLabels: [String: String]) -> ContainerCreate {
+            SiteContainerSpec.make(image: version.image, server: version.server, memory: version.memory, host: host,
+                                   hostPort: port, labels: version.labels.merging(extraLabels) { _, new in new },
+                                   network: network, restartPolicy: restart,
+                                   bindAddress: restart == .no ? host.directBindAddress : nil)
+        }
     }
 
     func run(image: String, server: ServerKind, memory: MemoryLimit, portRequest: PortRequest,
              labels: [String: String], checkTimeout: Duration, checkPath: String? = nil,
              timer: inout StageTimer) async throws -> Outcome {
+        let version = Version(image: image, server: server, memory: memory, portRequest: portRequest, labels: labels,
+                              checkPath: checkPath)
+        let staged = try await stage(version, checkTimeout: checkTimeout, timer: &timer)
+        let outcome = try await switchOver(to: staged, timer: &timer)
+        await outcome.stagingRemoval.value
+        return outcome
+    }
+
+    /// Runs the new version as `…--next` on a staging port and checks it there (the run stage, and the check stage
+    /// up to its switch). A version that fails is removed; the previous one was never touched.
+    func stage(_ version: Version, checkTimeout: Duration, timer: inout StageTimer) async throws -> Staged {
         timer.start(.run, detail: host.name)
         try await removeLeftover(named: identity.stagingContainerName)
         let network = try await SiteNetwork(engine: engine).ensure()
-        let sitePorts = try await candidatePorts(portRequest)
+        let sitePorts = try await candidatePorts(version.portRequest)
         let previousState = existing.map { $0.state.running ? "running" : "stopped" } ?? "none"
         let edgePlan: EdgePlan?
-        if host.edge != nil { edgePlan = try await planEdge(labels: labels) } else { edgePlan = nil }
-        let spec = { (port: Int?, restart: RestartPolicy, extraLabels: [String: String]) in
-            SiteContainerSpec.make(image: image, server: server, memory: memory, host: host, hostPort: port,
-                                   labels: labels.merging(extraLabels) { _, new in new }, network: network,
-                                   restartPolicy: restart,
-                                   // Only berth's check asks a staging container: it must be reachable from here.
-                                   bindAddress: restart == .no ? host.directBindAddress : nil)
-        }
+        if host.edge != nil { edgePlan = try await planEdge(labels: version.labels) } else { edgePlan = nil }
+        var staged = Staged(version: version, containerID: "", url: "", network: network, sitePorts: sitePorts,
+                            edgePlan: edgePlan)
         let avoided = Set(edgePlan?.reserved ?? Array(sitePorts.prefix(1)))
-        let staging = try await startStaging(avoiding: avoided) { port in
-            spec(port, .no, [Self.previousStateLabel: previousState])
+        let staging = try await startStaging(avoiding: avoided) { [staged, host] port in
+            staged.spec(on: host, port: port, restart: .no, extraLabels: [Self.previousStateLabel: previousState])
         }
         timer.finish(.run)
 
@@ -58,7 +96,7 @@ struct Replacement {
         let untouched = existing == nil ? PreviousVersion.none : .untouched(running: previousState == "running")
         do {
             try await ServeCheck.whileRunning(staging.id, engine: engine, probe: probe,
-                                              url: ServeCheck.url(stagingURL, path: checkPath),
+                                              url: ServeCheck.url(stagingURL, path: version.checkPath),
                                               timeout: checkTimeout).run()
         } catch {
             let logs = await discard(staging.id)
@@ -66,17 +104,26 @@ struct Replacement {
             throw PublishError.checkFailed(url: stagingURL, reason: ServeCheck.reason(for: error), logs: logs,
                                            previous: untouched)
         }
+        staged.containerID = staging.id
+        staged.url = stagingURL
+        return staged
+    }
 
+    /// Puts a staged version in place of the previous one (the rest of the check stage). The staging container is
+    /// removed in the background once the switch is done: the caller awaits `stagingRemoval` before it lets go of
+    /// the site's lock.
+    func switchOver(to staged: Staged, timer: inout StageTimer) async throws -> Outcome {
+        let (version, checkPath) = (staged.version, staged.version.checkPath)
         let switched: Switchover.Outcome
         var url: String?
         do {
-            if let edgePlan {
+            if let edgePlan = staged.edgePlan {
                 let switchover = EdgeSwitchover(
                     host: host, engine: engine, edge: edgePlan.controller, probe: probe, logger: logger,
                     identity: identity, previous: existing, hostname: edgePlan.hostnames[0],
                     checkTimeout: max(finalCheckTimeout, .seconds(30)), checkPath: checkPath)
-                let moved = try await switchover.run(slots: edgePlan.slots) { port in
-                    spec(port, .unlessStopped, edgePlan.labels)
+                let moved = try await switchover.run(slots: edgePlan.slots) { [host] port in
+                    staged.spec(on: host, port: port, restart: .unlessStopped, extraLabels: edgePlan.labels)
                 }
                 switched = Switchover.Outcome(id: moved.id, port: moved.port, gapSeconds: moved.switchSeconds)
                 url = host.siteURL(edgePlan.hostnames[0])
@@ -84,22 +131,30 @@ struct Replacement {
                 let switchover = Switchover(host: host, engine: engine, probe: probe, logger: logger,
                                             identity: identity, previous: existing, checkTimeout: finalCheckTimeout,
                                             checkPath: checkPath)
-                switched = try await switchover.run(ports: sitePorts, portRequest: portRequest) { port in
-                    spec(port, .unlessStopped, [:])
+                switched = try await switchover.run(ports: staged.sitePorts, portRequest: version.portRequest) {
+                    [host] port in
+                    staged.spec(on: host, port: port, restart: .unlessStopped, extraLabels: [:])
                 }
             }
         } catch {
-            _ = await discard(staging.id)
+            await discard(staged.containerID, keepingLogs: false)
             throw error
         }
-        await discard(staging.id)
-        if let version = labels[BerthLabel.version] {
+        // Killing and removing the staging container takes the engine a few tenths of a second: it runs beside
+        // what follows the switch. Nothing needs its logs any more.
+        let stagingRemoval = Task { [self] in _ = await discard(staged.containerID, keepingLogs: false) }
+        if let version = version.labels[BerthLabel.version] {
             // It has served on the site's port: it is a version one can roll back to now.
             _ = try? await engine.removeImage(identity.pendingReference(version: version))
         }
         timer.finish(.check)
         return Outcome(containerID: switched.id, url: url ?? host.url(port: switched.port),
-                       switchSeconds: switched.gapSeconds)
+                       switchSeconds: switched.gapSeconds, stagingRemoval: stagingRemoval)
+    }
+
+    /// Removes a staged version that will not be switched to (the publish failed after staging it).
+    func abandon(_ staged: Staged) async {
+        await discard(staged.containerID, keepingLogs: false)
     }
 
     /// How the site sits behind the host's edge: its names (from the labels the publish gives, else the ones it
@@ -195,12 +250,13 @@ struct Replacement {
         try await engine.removeContainer(leftover.id, force: true)
     }
 
-    /// Removes the staging container, keeping its last log lines, even when the publish was cancelled.
+    /// Removes the staging container, keeping its last log lines (unless told not to), even when the publish was
+    /// cancelled.
     @discardableResult
-    func discard(_ id: String) async -> [String] {
+    func discard(_ id: String, keepingLogs: Bool = true) async -> [String] {
         let engine = engine
         return await uncancelled {
-            let logs = await engine.lastLogLines(id)
+            let logs = keepingLogs ? await engine.lastLogLines(id) : []
             try? await engine.removeContainer(id, force: true)
             return logs
         }

@@ -32,19 +32,26 @@ struct SiteRecovery {
     }
 
     func containers() async throws -> Containers {
-        func owned(_ name: String) async throws -> ContainerInspect? {
+        let (engine, identity) = (engine, identity)
+        @Sendable func owned(_ name: String) async throws -> ContainerInspect? {
             guard let container = try await engine.inspectContainer(name), identity.owns(container.labels) else {
                 return nil
             }
             return container
         }
-        // A site published by an earlier berth still has its container, or its killed publish's staging
-        // container, under the legacy name.
-        var site = try await owned(identity.containerName)
-        if site == nil { site = try await owned(identity.legacyContainerName) }
-        var staging = try await owned(identity.stagingContainerName)
-        if staging == nil { staging = try await owned(identity.legacyStagingContainerName) }
-        return Containers(site: site, staging: staging, parked: try await owned(identity.parkedContainerName))
+        // Every publish asks this first: the names are asked at once rather than one after another. A site
+        // published by an earlier berth still has its container, or its killed publish's staging container, under
+        // the legacy name.
+        async let site = owned(identity.containerName)
+        async let legacySite = owned(identity.legacyContainerName)
+        async let staging = owned(identity.stagingContainerName)
+        async let legacyStaging = owned(identity.legacyStagingContainerName)
+        async let parked = owned(identity.parkedContainerName)
+        let current = try await site
+        let currentStaging = try await staging
+        return Containers(site: current == nil ? try await legacySite : current,
+                          staging: currentStaging == nil ? try await legacyStaging : currentStaging,
+                          parked: try await parked)
     }
 
     /// Recovers the site if a replacement was interrupted, and removes images of versions that never served.
