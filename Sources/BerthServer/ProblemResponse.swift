@@ -46,7 +46,7 @@ enum ProblemResponse {
         case .inBand(let operation, _) where operation.hasPrefix("build"):
             return BerthProblem(.siteFailed, "\(error)")
         case .unreachable, .tls, .timeout, .connectionLost, .notAnEngine:
-            return BerthProblem(.engineUnreachable, "\(error)")
+            return BerthProblem(.engineUnreachable, EngineFaultForClients.message(for: error))
         default:
             return BerthProblem(.failed, "\(error)")
         }
@@ -76,7 +76,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let retry as RetryLater {
             return ProblemResponse.response(retry.problem, retryAfter: retry.seconds)
         } catch {
-            return ProblemResponse.response(ProblemResponse.problem(for: error))
+            let problem = ProblemResponse.problem(for: error)
+            if problem.code == .engineUnreachable {
+                context.logger.warning("\(request.method) \(request.uri.path): \(error)")
+            }
+            return ProblemResponse.response(problem)
         }
     }
 }

@@ -27,6 +27,12 @@ enum WatchStream {
             var located = false
             do {
                 try await operation { event in
+                    var event = event
+                    if case .located(let sites, let hosts, let spansHosts, let leftOut) = event, !leftOut.isEmpty {
+                        for problem in leftOut { logger.warning("watching \(what): \(problem.host): \(problem.error)") }
+                        event = .located(sites: sites, hosts: hosts, spansHosts: spansHosts,
+                                         leftOut: leftOut.map(EngineFaultForClients.forClient))
+                    }
                     if case .dropped = lineFeed.yield(try BerthJSON.line(SiteWatchRecord(event))) {
                         throw overflow.happened()
                     }
