@@ -202,7 +202,10 @@ struct ServeRemoteOperationsTests {
                 let bobHost = try #require(bobSite.result?["host"] as? String)
                 let pinTo = bobHost == "web2" ? "web1" : "web2"
 
-                #expect(try admin.run(["admin", "user", "pin", alice, "nosuch"]).status == 64)
+                // A host the server does not have: refused (409, exit 1), naming the hosts it has.
+                let unknown = try admin.run(["admin", "user", "pin", alice, "nosuch"])
+                #expect(unknown.status == 1 && unknown.stderr.contains("no host nosuch") && unknown.stderr.contains("web1"),
+                        "\(unknown)")
                 let pin = try admin.run(["admin", "user", "pin", alice, pinTo, "--json"])
                 #expect(pin.status == 0 && pin.jsonLines.first?["hosts"] as? [String] == [pinTo], "\(pin)")
                 let list = try admin.run(["admin", "user", "list", "--json"])
