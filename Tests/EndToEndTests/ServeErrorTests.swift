@@ -5,7 +5,7 @@ import Testing
 /// Whose fault a failure through `berth serve` is, as the API says it: a site that does not serve is the user's
 /// site's failure (site-failed, 422), an engine the server cannot reach is a bad gateway (engine-unreachable, 502);
 /// the CLI's exit statuses stay those of a local run.
-@Suite("berth serve: failures say whose fault they are")
+@Suite("berth serve: failures say whose fault they are", .blockingCalls)
 struct ServeErrorTests {
     @Test("a publish whose check fails ends in site-failed (not the server's 'failed'), exits 1 like a local one, and is audited so",
           .timeLimit(.minutes(5)))

@@ -5,7 +5,7 @@ import Testing
 
 /// `berth serve` killed with SIGKILL in the middle of a publish: what serves keeps serving, and the server,
 /// started again on the same database, says what became of the cut-off publish and publishes again.
-@Suite("berth serve killed mid-publish")
+@Suite("berth serve killed mid-publish", .blockingCalls)
 struct ServeRecoveryTests {
     @Test("kill -9 while a publish is in its check: version 1 serves throughout, the deploy is recorded as failed after the restart, and the next publish works",
           .timeLimit(.minutes(6)))

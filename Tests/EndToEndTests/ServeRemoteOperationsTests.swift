@@ -7,7 +7,7 @@ import Glibc
 
 /// `logs`, `stats`, named remotes, users pinned to hosts and publishing several sites, through a real running
 /// `berth serve` and the real dockerd.
-@Suite("berth serve: logs, stats, remotes, pinned hosts and several sites through the server")
+@Suite("berth serve: logs, stats, remotes, pinned hosts and several sites through the server", .blockingCalls)
 struct ServeRemoteOperationsTests {
     @Test("logs and stats (once, --json, --tail, -f) through the server: the local output and exit codes, the caller's sites only; closing the client ends the server's follow",
           .timeLimit(.minutes(6)))

@@ -5,7 +5,7 @@ import Testing
 /// server's own `/v1/openapi.yaml`: with a user's token and with an admin's, no answer is a 5xx, every answer
 /// matches the document (status, content type, schema), data the document allows is accepted, data it forbids
 /// refused, and a method a path does not have is 405.
-@Suite("berth serve against its OpenAPI document, fuzzed by schemathesis")
+@Suite("berth serve against its OpenAPI document, fuzzed by schemathesis", .blockingCalls)
 struct ServeSchemaTests {
     /// `BERTH_TEST_SCHEMATHESIS` (test-env's env.sh), else test-env's venv, else `schemathesis` on PATH.
     static func schemathesis() -> String? {

@@ -6,7 +6,7 @@ import Testing
 
 /// `berth serve` with `tls: {cert, key}`: HTTPS with a certificate a client verifies, the CLI through it with the
 /// operator's CA trusted by `BERTH_CA`, and no client that accepts a certificate it cannot verify.
-@Suite("berth serve over HTTPS")
+@Suite("berth serve over HTTPS", .blockingCalls)
 struct ServeTLSTests {
     /// A CA and a certificate it signed for 127.0.0.1 and localhost, made with openssl in a scratch directory.
     struct Certificates {

@@ -4,7 +4,7 @@ import NIOHTTP1
 import Testing
 
 /// `berth serve` end to end: a real server process on loopback, the real dockerd, an admin and two users.
-@Suite("berth serve: each user publishes and operates their own sites through the API")
+@Suite("berth serve: each user publishes and operates their own sites through the API", .blockingCalls)
 struct ServeTests {
     @Test("publish, the unchanged no-op, sites, versions, rollback, stop, start and rm go through the server with the CLI's output and exit codes",
           .timeLimit(.minutes(8)))
