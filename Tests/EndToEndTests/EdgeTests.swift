@@ -5,7 +5,7 @@ import Testing
 /// The edge (issue 10) end to end on the real engines: sites served by name over HTTPS through `berth-edge`,
 /// switches with no failed request, routes that follow stop/start/rm and survive the edge's removal. One
 /// serialized suite, since an engine has one edge.
-@Suite("The edge: sites by name over HTTPS, zero-downtime switches", .serialized)
+@Suite("The edge: sites by name over HTTPS, zero-downtime switches", .serialized, .blockingCalls)
 struct EdgeTests {
     static func site(_ fixture: PublishFixture, saying text: String) throws -> String {
         let site = try fixture.copyOfSite()
@@ -18,7 +18,7 @@ struct EdgeTests {
     }
 
     @Test("a site answers over HTTPS at its default and custom names, verified against the edge's CA; HTTP redirects",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func servesByName() async throws {
         try await PublishFixture.run { fixture in
             let edge = try EdgeFixture(fixture)
@@ -88,7 +88,7 @@ struct EdgeTests {
         }
     }
 
-    @Test("a name another site serves is refused, naming that site", .timeLimit(.minutes(3)))
+    @Test("a name another site serves is refused, naming that site", .timeLimit(.minutes(6)))
     func hostnameConflict() async throws {
         try await PublishFixture.run { fixture in
             let edge = try EdgeFixture(fixture)
@@ -135,7 +135,7 @@ struct EdgeTests {
         }
     }
 
-    @Test("a new version that fails its check leaves the old one routed", .timeLimit(.minutes(3)))
+    @Test("a new version that fails its check leaves the old one routed", .timeLimit(.minutes(6)))
     func failedCheckKeepsRoute() async throws {
         try await PublishFixture.run { fixture in
             let edge = try EdgeFixture(fixture)
@@ -154,7 +154,7 @@ struct EdgeTests {
     }
 
     @Test("stop takes the route away (503, a plain page), start puts it back, rm removes it",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func stopStartRemove() async throws {
         try await PublishFixture.run { fixture in
             let edge = try EdgeFixture(fixture)
@@ -173,7 +173,7 @@ struct EdgeTests {
     }
 
     @Test("after docker rm -f berth-edge, berth edge up restores every route; a publish meanwhile says how to start it",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func edgeRebuiltFromEngine() async throws {
         try await PublishFixture.run { fixture in
             let edge = try EdgeFixture(fixture)
@@ -201,7 +201,7 @@ struct EdgeTests {
         }
     }
 
-    @Test("a malformed edge: block is refused with its line", .timeLimit(.minutes(3)))
+    @Test("a malformed edge: block is refused with its line", .timeLimit(.minutes(6)))
     func malformedEdgeBlock() async throws {
         try await PublishFixture.run { fixture in
             let entry = """
