@@ -54,19 +54,14 @@ public struct ServerAPIClient: Sendable {
     public func stream(_ request: HTTPClientRequest, events: @escaping Publisher.EventHandler) async throws
         -> PublishResult
     {
-        let response = try await send(request, timeout: Self.streamTimeout)
-        guard response.status.code < 300 else {
-            try Self.check(response, try await response.body.collect(upTo: 1 << 20))
-            throw BerthProblem(.failed, "\(endpoint.url) answered \(response.status)")
-        }
+        let response = try await open(request, timeout: Self.streamTimeout)
         var result: PublishResult?
         try await forEachLine(of: response) { line in
             result = try Self.handle(line: line, events: events)
             return result == nil
         }
         if let result { return result }
-        throw BerthProblem(.failed, "\(endpoint.url) ended the answer before the result (the server may have stopped); "
-            + "see `berth sites` for what runs")
+        throw BerthProblem(.failed, "\(endedEarly); see `berth sites` for what runs")
     }
 
     /// `berth logs` or `berth stats` through the server: its JSON lines handed on as events until the server ends
@@ -74,11 +69,7 @@ public struct ServerAPIClient: Sendable {
     /// the server's reading too.
     public func watch<Value: Codable & Sendable>(_ request: HTTPClientRequest, follow: Bool,
                                                   _ handle: (SiteWatchEvent<Value>) throws -> Void) async throws {
-        let response = try await send(request, timeout: follow ? Self.followTimeout : Self.streamTimeout)
-        guard response.status.code < 300 else {
-            try Self.check(response, try await response.body.collect(upTo: 1 << 20))
-            throw BerthProblem(.failed, "\(endpoint.url) answered \(response.status)")
-        }
+        let response = try await open(request, timeout: follow ? Self.followTimeout : Self.streamTimeout)
         do {
             try await readWatch(response, handle)
         } catch where Task.isCancelled {
@@ -101,13 +92,24 @@ public struct ServerAPIClient: Sendable {
         }
     }
 
+    /// Sends a request whose answer is read as it comes; an answer that is not a success is thrown as its problem.
+    private func open(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> HTTPClientResponse {
+        let response = try await send(request, timeout: timeout)
+        guard response.status.code < 300 else {
+            try Self.check(response, try await response.body.collect(upTo: 1 << 20))
+            throw BerthProblem(.failed, "\(endpoint.url) answered \(response.status)")
+        }
+        return response
+    }
+
+    private var endedEarly: String { "\(endpoint.url) ended the answer before the result (the server may have stopped)" }
+
     /// How long a `--follow` may run: as long as the person keeps it open.
     public static let followTimeout: TimeAmount = .hours(24 * 365)
 
     /// Hands each non-empty line of the answer to `line` until it returns false or the answer ends.
     func forEachLine(of response: HTTPClientResponse, _ line: (Data) throws -> Bool) async throws {
         var pending = ByteBuffer()
-        let ended = "\(endpoint.url) ended the answer before the result (the server may have stopped)"
         var chunks = response.body.makeAsyncIterator()
         while true {
             let next: ByteBuffer?
@@ -115,7 +117,7 @@ public struct ServerAPIClient: Sendable {
                 next = try await chunks.next()
             } catch {
                 // The connection closed mid-answer: the server was stopped or killed while it worked.
-                throw BerthProblem(.failed, "\(ended): \(error); see `berth sites` for what runs")
+                throw BerthProblem(.failed, "\(endedEarly): \(error); see `berth sites` for what runs")
             }
             guard var chunk = next else { break }
             pending.writeBuffer(&chunk)
