@@ -60,16 +60,17 @@ struct DeltaPlanner: Sendable {
         guard let existing else { return full("no version of the site on \(host.name) to build on") }
         guard !versionExists else { return full("this version's image was made before") }
         let previousVersion = existing.labels[BerthLabel.version] ?? String(existing.image.prefix(19))
-        let prefetched = prefetched?.of(existing)
-        let storage: EngineStorageInfo
-        if let prefetched { storage = prefetched.storage } else { storage = try await engine.storageInfo() }
-        if let store = storage.containerdSnapshotter {
+        let running: DeltaPrefetch
+        if let prefetched = prefetched?.of(existing) {
+            running = prefetched
+        } else {
+            running = try await DeltaPrefetch.reading(existing, from: engine)
+        }
+        if let store = running.storage.containerdSnapshotter {
             return full("\(host.name)'s engine keeps images in containerd's store (\(store)), where loading a "
                 + "partial image is not verified")
         }
-        let found: JSONValue?
-        if let prefetched { found = prefetched.image } else { found = try await engine.inspectImageJSON(existing.image) }
-        guard let image = found else {
+        guard let image = running.image else {
             return full("the running version's image (\(previousVersion)) is gone from \(host.name)")
         }
         let labels = Self.labels(of: image)
@@ -84,13 +85,7 @@ struct DeltaPlanner: Sendable {
             return full("the templates or server settings changed (the rendered Dockerfile or server "
                 + "configuration differ from the running version's)")
         }
-        let archive: [UInt8]?
-        if let prefetched {
-            archive = prefetched.manifestArchive
-        } else {
-            archive = try await engine.archive(existing.id, path: BuildContextLayout.siteManifestInImage)
-        }
-        guard let bytes = archive,
+        guard let bytes = running.manifestArchive,
               let file = try TarContents.entries(of: bytes).first(where: { $0.kind == .file }),
               let previous = SiteManifest.decode(file.contents)
         else {

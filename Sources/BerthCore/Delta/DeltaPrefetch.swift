@@ -16,14 +16,19 @@ struct DeltaPrefetch: Sendable {
             guard let container = try await engine.inspectContainer(identity.containerName),
                   identity.owns(container.labels)
             else { return nil }
-            async let storage = engine.storageInfo()
-            async let image = engine.inspectImageJSON(container.image)
-            async let manifest = engine.archive(container.id, path: BuildContextLayout.siteManifestInImage)
-            return DeltaPrefetch(containerID: container.id, imageID: container.image, storage: try await storage,
-                                 image: try await image, manifestArchive: try await manifest)
+            return try await reading(container, from: engine)
         } catch {
             return nil
         }
+    }
+
+    /// What a delta needs from `container`, read now (the three reads at once).
+    static func reading(_ container: ContainerInspect, from engine: DockerEngine) async throws -> DeltaPrefetch {
+        async let storage = engine.storageInfo()
+        async let image = engine.inspectImageJSON(container.image)
+        async let manifest = engine.archive(container.id, path: BuildContextLayout.siteManifestInImage)
+        return DeltaPrefetch(containerID: container.id, imageID: container.image, storage: try await storage,
+                             image: try await image, manifestArchive: try await manifest)
     }
 
     /// This read, if it is of `container` as it is now.
