@@ -8,7 +8,7 @@ import Glibc
 /// A failed or killed publish never takes the site down, on the real engine: the new version is checked beside
 /// the old one, a crash is noticed at once, a publish killed with SIGKILL is recovered by the next command, and
 /// the deploy lock holds across PID namespaces.
-@Suite("Deploy safety on the real Docker Engine", .serialized)
+@Suite("Deploy safety on the real Docker Engine", .serialized, .blockingCalls)
 struct DeploySafetyTests {
     /// Starts a publish (or rollback) whose new version answers 503, waits until it is in its check, and SIGKILLs
     /// it. Returns what the site's URL answered while the new version was being checked.
