@@ -153,6 +153,47 @@ struct EdgeTests {
         }
     }
 
+    @Test("an upstream port something other than a container holds is passed over, on a first publish and a republish",
+          .timeLimit(.minutes(6)))
+    func upstreamPortHeldOutsideEngine() async throws {
+        try await PublishFixture.run { fixture in
+            let edge = try EdgeFixture(fixture, hostEntry: EdgeFixture.localEntry(ports: "21200-21205"))
+            try edge.up()
+            // What an outgoing connection's ephemeral port does when a range overlaps the kernel's: the engine's
+            // list of ports does not show it, so berth picks it, and the engine cannot bind it.
+            let lowest = try LoopbackSocket.listen(port: 21200)
+            defer { close(lowest.descriptor) }
+            let site = try Self.site(fixture, saying: "First")
+            let first = try Self.publish(edge, site)
+            #expect(first.status == 0, "\(first)")
+            let (name, ca) = (edge.defaultName("hello"), try edge.caFile())
+            #expect(try edge.curl(name, ca: ca).body == "<h1>First</h1>")
+            let served = try await Self.upstream(of: fixture)
+            #expect(served.port != 21200 && !served.slots.contains(21200), "\(served)")
+
+            // A republish starts on the pair's other port: held too, it is replaced.
+            let other = try #require(served.slots.first { $0 != served.port }, "\(served)")
+            let held = try LoopbackSocket.listen(port: other)
+            defer { close(held.descriptor) }
+            try OperateTests.write("Second", to: site)
+            let second = try Self.publish(edge, site)
+            #expect(second.status == 0, "\(second)")
+            #expect(try edge.curl(name, ca: ca).body == "<h1>Second</h1>")
+            let moved = try await Self.upstream(of: fixture)
+            #expect(![21200, other, served.port].contains(moved.port) && moved.slots.contains(moved.port)
+                        && moved.slots.contains(served.port), "\(moved) after \(served)")
+        }
+    }
+
+    /// The host port the site's container publishes and the upstream pair its labels give the edge.
+    static func upstream(of fixture: PublishFixture) async throws -> (port: Int, slots: [Int]) {
+        let container = try #require(try await fixture.engine.inspectContainer(
+            SiteIdentity(user: fixture.user, site: "hello").containerName))
+        let port = try #require(container.publishedBindings(of: "8080/tcp").first?.hostPort.flatMap { Int($0) })
+        let slots = (container.labels[EdgeLabel.upstreams] ?? "").split(separator: ",").compactMap { Int($0) }
+        return (port, slots)
+    }
+
     @Test("stop takes the route away (503, a plain page), start puts it back, rm removes it",
           .timeLimit(.minutes(6)))
     func stopStartRemove() async throws {
@@ -240,7 +281,7 @@ extension MultiHostTests {
                     docker: tcp://\(address):2376
                     tls: \(clientCerts)
                     address: \(address)
-                    ports: 39100-39199
+                    ports: 21100-21199
                     edge:
                       domain: \(domain)
                       tls: {cert: \(certs)/cert.pem, key: \(certs)/key.pem}

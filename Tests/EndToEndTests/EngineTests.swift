@@ -528,28 +528,7 @@ enum EngineFixture {
 
     /// A TCP socket on 127.0.0.1 that listens but never accepts; returns its descriptor and port.
     static func silentListener() throws -> (Int32, Int) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw FixtureError("socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        guard bound == 0, listen(descriptor, 16) == 0 else {
-            close(descriptor)
-            throw FixtureError("bind/listen failed")
-        }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard named == 0 else {
-            close(descriptor)
-            throw FixtureError("getsockname failed")
-        }
-        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+        try LoopbackSocket.listen()
     }
 
     /// Removal for paths that end early (a failed expectation); runs in the background.

@@ -6,6 +6,8 @@ public enum PublishError: Error, Sendable, CustomStringConvertible {
     case noFreePort(host: String, range: ClosedRange<Int>)
     /// `holder` names the container that publishes the port, when the engine lists one.
     case portInUse(port: Int, host: String, message: String, holder: String?)
+    /// Ports the engine lists as free but could not bind: something outside the engine holds them.
+    case portsHeldOutsideEngine(ports: [Int], host: String)
     /// The new version did not serve; `previous` says what became of the version that was serving.
     case checkFailed(url: String, reason: String, logs: [String], previous: PreviousVersion)
     case startFailed(reason: String, logs: [String], previous: PreviousVersion)
@@ -23,6 +25,12 @@ public enum PublishError: Error, Sendable, CustomStringConvertible {
         case .noFreePort(let host, let range):
             return "no free port on \(host) in \(range.lowerBound)-\(range.upperBound); widen 'ports' in the hosts "
                 + "file or pass --port"
+        case .portsHeldOutsideEngine(let ports, let host):
+            let (which, are, them) = ports.count == 1 ? ("port", "is", "it") : ("ports", "are", "them")
+            return "\(which) \(ports.map(String.init).joined(separator: ", ")) on \(host) \(are) held by something "
+                + "other than a container (the engine could not bind \(them)); free \(them), or give \(host) a 'ports' "
+                + "range in the hosts file outside the kernel's ephemeral ports (net.ipv4.ip_local_port_range, "
+                + "32768-60999 by default), which outgoing connections take"
         case .portInUse(let port, let host, let message, let holder):
             return "port \(port) on \(host) is already in use"
                 + (holder.map { " by the container \($0)" } ?? "") + " (\(message)); "

@@ -122,8 +122,10 @@ struct Replacement {
                     host: host, engine: engine, edge: edgePlan.controller, probe: probe, logger: logger,
                     identity: identity, previous: existing, hostname: edgePlan.hostnames[0],
                     checkTimeout: max(finalCheckTimeout, .seconds(30)), checkPath: checkPath)
-                let moved = try await switchover.run(slots: edgePlan.slots) { [host] port in
-                    staged.spec(on: host, port: port, restart: .unlessStopped, extraLabels: edgePlan.labels)
+                let moved = try await switchover.run(slots: edgePlan.slots, reserved: Set(edgePlan.reserved)) {
+                    [host] port, slots in
+                    staged.spec(on: host, port: port, restart: .unlessStopped,
+                                extraLabels: edgePlan.labels(slots: slots))
                 }
                 switched = Switchover.Outcome(id: moved.id, port: moved.port, gapSeconds: moved.switchSeconds)
                 url = host.siteURL(edgePlan.hostnames[0])
@@ -166,7 +168,8 @@ struct Replacement {
         var slots: [Int]
         var reserved: [Int]
 
-        var labels: [String: String] {
+        /// The labels of the site's container on `slots` (its pair, or one the switch had to change).
+        func labels(slots: [Int]) -> [String: String] {
             [EdgeLabel.domains: EdgeLabel.value(hostnames), EdgeLabel.upstreams: EdgeLabel.value(slots: slots)]
         }
     }

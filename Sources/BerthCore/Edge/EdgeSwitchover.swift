@@ -38,10 +38,17 @@ struct EdgeSwitchover {
         var switchSeconds: Double
     }
 
-    func run(slots: [Int], spec: (Int) -> ContainerCreate) async throws -> Outcome {
+    /// How many ports a switch tries for the new container when the engine cannot bind the one it picked.
+    static let portAttempts = 10
+
+    /// - Parameters:
+    ///   - slots: the site's pair of upstream ports.
+    ///   - reserved: ports no replacement slot may take (every site's pair on the host).
+    ///   - spec: the new container on a port, labelled with the pair it belongs to.
+    func run(slots: [Int], reserved: Set<Int>, spec: (_ port: Int, _ slots: [Int]) -> ContainerCreate)
+        async throws -> Outcome
+    {
         let wasRunning = previous?.state.running ?? false
-        let current = previous.flatMap(Publisher.publishedPort(of:))
-        let port = slots.first { $0 != current } ?? slots[0]
         if let previous {
             try await engine.renameContainer(previous.id, to: identity.parkedContainerName)
         }
@@ -50,9 +57,7 @@ struct EdgeSwitchover {
         var stopped = false
         var newID: String?
         do {
-            let id = try await engine.createContainer(name: identity.containerName, config: spec(port))
-            newID = id
-            try await SiteNetwork(engine: engine).startContainer(id)
+            let (id, port) = try await startNew(slots: slots, reserved: reserved, spec: spec, created: &newID)
             if Self.isLoopback(host.address) {
                 // Reachable from here: the final container answers on its own port before the edge needs it.
                 // (On another host its loopback port is not; the proof through the edge below checks it.)
@@ -76,6 +81,42 @@ struct EdgeSwitchover {
             let logs = newID == nil ? [] : await engine.lastLogLines(newID ?? "")
             throw await putBack(newID, wasRunning: wasRunning, stopped: stopped, failure: error, logs: logs)
         }
+    }
+
+    /// Starts the new container on the slot the previous version does not use (`created` names it for clean-up
+    /// from the moment it exists). The engine
+    /// lists only containers' ports: when something else holds the slot (an outgoing connection's ephemeral port
+    /// on loopback, when the host's range overlaps the kernel's), the slot is replaced by another free port of
+    /// the range, and the container's labels carry the new pair.
+    private func startNew(slots: [Int], reserved: Set<Int>, spec: (Int, [Int]) -> ContainerCreate,
+                          created newID: inout String?) async throws -> (id: String, port: Int)
+    {
+        let current = previous.flatMap(Publisher.publishedPort(of:))
+        var slots = slots
+        var refused: [Int] = []
+        for _ in 0..<Self.portAttempts {
+            let index = slots.firstIndex { $0 != current } ?? 0
+            let port = slots[index]
+            let id = try await engine.createContainer(name: identity.containerName, config: spec(port, slots))
+            newID = id
+            do {
+                try await SiteNetwork(engine: engine).startContainer(id)
+                return (id, port)
+            } catch let error as EngineError where error.isPortInUse {
+                logger.warning("the engine could not bind an upstream port; trying another",
+                               metadata: ["port": "\(port)", "error": "\(error)"])
+                try await engine.removeContainer(id, force: true)
+                newID = nil
+                refused.append(port)
+                let allocator = PortAllocator(engine: engine, host: host)
+                let taken = try await allocator.portsInUse().union(reserved).union(refused).union(slots)
+                guard let replacement = allocator.candidates(excluding: taken).first else {
+                    throw PublishError.noFreePort(host: host.name, range: host.ports)
+                }
+                slots[index] = replacement
+            }
+        }
+        throw PublishError.portsHeldOutsideEngine(ports: refused, host: host.name)
     }
 
     static func isLoopback(_ address: String) -> Bool { address.hasPrefix("127.") || address == "localhost" }

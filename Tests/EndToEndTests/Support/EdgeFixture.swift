@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The local engine's edge for the edge tests: an inventory of the local engine with an `edge:` block (`tls:
-/// internal`, HTTP 18080 / HTTPS 18443, upstream ports 39100-39199, which no other suite uses), the CLI pointed
+/// internal`, HTTP 18080 / HTTPS 18443, upstream ports 21100-21199, which no other suite uses), the CLI pointed
 /// at it and at the test edge image, and `curl` through the edge with the name resolved to the host's address
 /// and the edge's CA trusted (no `-k`).
 ///
@@ -29,18 +29,23 @@ struct EdgeFixture {
         directory = NSTemporaryDirectory() + "/berth-e2e-edge-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         inventory = directory + "/hosts.yml"
-        let entry = hostEntry ?? """
+        let entry = hostEntry ?? Self.localEntry(ports: "21100-21199")
+        try "hosts:\n\(entry)".write(toFile: inventory, atomically: true, encoding: .utf8)
+    }
+
+    /// The local engine's inventory entry, with the edge every edge test shares and upstream ports from `ports`.
+    static func localEntry(ports: String) -> String {
+        """
               local:
                 docker: unix:///var/run/docker.sock
-                ports: 39100-39199
+                ports: \(ports)
                 edge:
-                  domain: \(Self.domain)
+                  domain: \(domain)
                   tls: internal
-                  http_port: \(Self.httpPort)
-                  https_port: \(Self.httpsPort)
+                  http_port: \(httpPort)
+                  https_port: \(httpsPort)
 
             """
-        try "hosts:\n\(entry)".write(toFile: inventory, atomically: true, encoding: .utf8)
     }
 
     func cli() -> BerthCLI {
