@@ -9,7 +9,7 @@ enum ExitStatus {
     static let failure = ExitCode.failure
     /// The command line, or a value in berth.yml or the hosts file, was wrong (ArgumentParser's own status, 64).
     static let usage = ExitCode.validationFailure
-    /// Another publish, rollback or rm of the same site holds its lock; try again later.
+    /// Another publish, rollback, start, stop or rm of the same site holds its lock; try again later.
     static let lockBusy = ExitCode(75)
 
     /// The one place a failure becomes a status.

@@ -16,6 +16,8 @@ struct StartCommand: AsyncParsableCommand {
 
     @OptionGroup var check: ServeCheckOptions
 
+    @OptionGroup var lock: LockOptions
+
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
@@ -23,7 +25,7 @@ struct StartCommand: AsyncParsableCommand {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let result = try await target.operations().start(site: target.site, user: try target.user(),
-                                                             checkTimeout: check.duration, lockWait: .seconds(120))
+                                                             checkTimeout: check.duration, lockWait: lock.duration)
             if json {
                 try Console.jsonLine(result)
             } else {

@@ -12,6 +12,8 @@ struct StopCommand: AsyncParsableCommand {
 
     @OptionGroup var target: SiteArguments
 
+    @OptionGroup var lock: LockOptions
+
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
@@ -19,7 +21,7 @@ struct StopCommand: AsyncParsableCommand {
         try await reportingErrors(json: json) {
             try global.bootstrapLogging()
             let result = try await target.operations().stop(site: target.site, user: try target.user(),
-                                                            lockWait: .seconds(120))
+                                                            lockWait: lock.duration)
             if json {
                 try Console.jsonLine(result)
             } else {

@@ -73,13 +73,14 @@ struct ReplacementTests {
         let emerg = "nginx: [emerg] unknown directive \"this_is_not_a_directive\" in /etc/nginx/nginx.conf:40"
         let started = ContinuousClock.now
         do {
-            _ = try await deploy.publish("v3", server: .crashes(["starting", emerg]), checkTimeout: .seconds(30))
+            _ = try await deploy.publish("v3", server: .crashes(["starting", emerg]), checkTimeout: .seconds(60))
             Issue.record("the publish succeeded")
         } catch let error as PublishError {
             #expect("\(error)".contains("[emerg] unknown directive"), "\(error)")
             #expect("\(error)".contains("The previous version still serves"), "\(error)")
         }
-        #expect(ContinuousClock.now - started < .seconds(2), "well before the 30 s check time")
+        // A wide margin: a loaded machine must not make "at once" look like "after the check time".
+        #expect(ContinuousClock.now - started < .seconds(20), "well before the 60 s check time")
         #expect(await deploy.answer() == 200)
     }
 
@@ -95,14 +96,14 @@ struct ReplacementTests {
         }
         let started = ContinuousClock.now
         do {
-            _ = try await deploy.publish("v3")
+            _ = try await deploy.publish("v3", finalCheckTimeout: .seconds(60))
             Issue.record("the publish succeeded")
         } catch let error as PublishError {
             #expect("\(error)".contains("keeps crashing"), "\(error)")
             #expect("\(error)".contains("[emerg] bind() failed"), "\(error)")
             #expect("\(error)".contains("The previous version was started again"), "\(error)")
         }
-        #expect(ContinuousClock.now - started < .seconds(3), "not the 10 s final check time")
+        #expect(ContinuousClock.now - started < .seconds(20), "not the 60 s final check time")
         #expect(await deploy.siteVersion()?.version == "v2")
         #expect(await deploy.siteVersion()?.running == true)
         #expect(await deploy.answer() == 200)

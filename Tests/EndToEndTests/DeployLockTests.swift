@@ -40,7 +40,7 @@ struct DeployLockTests {
                 try cli.run(["publish", "sites/hello", "--user", fixture.user, "--lock-wait", "1"])
             }
             #expect(outcome.status == 75, "\(outcome)")
-            #expect(outcome.stderr.contains("another publish, rollback or rm of \(fixture.user)/hello is under way"))
+            #expect(outcome.stderr.contains("another publish, rollback, start, stop or rm of \(fixture.user)/hello is under way"))
             #expect(outcome.stderr.contains("pid \(getpid())"), "the holder is named: \(outcome)")
             #expect(try await fixture.containers().isEmpty, "nothing was started")
         }
@@ -61,6 +61,28 @@ struct DeployLockTests {
             let removed = try fixture.cli().run(["rm", "hello", "--user", fixture.user, "--images"])
             #expect(removed.status == 0, "once the lock is free, rm goes ahead: \(removed)")
             #expect(try await fixture.containers().isEmpty)
+        }
+    }
+
+    @Test("stop and start wait for the lock too: held, each gives up after --lock-wait with exit status 75, the site untouched")
+    func stopAndStartWaitForTheLock() async throws {
+        try await PublishFixture.run { fixture in
+            let published = try fixture.cli().run(["publish", "sites/hello", "--user", fixture.user])
+            #expect(published.status == 0, "\(published)")
+            let lock = DeployLock(engine: fixture.engine, identity: SiteIdentity(user: fixture.user, site: "hello"))
+            let cli = fixture.cli()
+            let stopped = try await lock.withLock(wait: .seconds(5)) {
+                try cli.run(["stop", "hello", "--user", fixture.user, "--lock-wait", "1"])
+            }
+            #expect(stopped.status == 75, "\(stopped)")
+            #expect(stopped.stderr.contains("waited 1 s"), "\(stopped)")
+            #expect(try await fixture.containers().first?.state == "running", "stop did nothing")
+            #expect(try fixture.cli().run(["stop", "hello", "--user", fixture.user]).status == 0)
+            let started = try await lock.withLock(wait: .seconds(5)) {
+                try cli.run(["start", "hello", "--user", fixture.user, "--lock-wait", "1"])
+            }
+            #expect(started.status == 75, "\(started)")
+            #expect(try await fixture.containers().first?.state == "exited", "start did nothing")
         }
     }
 

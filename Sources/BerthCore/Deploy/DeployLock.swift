@@ -250,8 +250,8 @@ public enum DeployLockError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .busy(let site, let holder, let waited):
-            return "another publish, rollback or rm of \(site) is under way (held by \(holder)); waited \(waited) s. "
-                + "Try again when it has finished, or wait longer with --lock-wait"
+            return "another publish, rollback, start, stop or rm of \(site) is under way (held by \(holder)); "
+                + "waited \(waited) s. Try again when it has finished, or wait longer with --lock-wait"
         case .foreignContainer(let name):
             return "a container named \(name) exists but is not berth's lock for this site (berth did not create "
                 + "it), so berth cannot lock the site and leaves it alone; publish under another --name or --user"

@@ -51,8 +51,8 @@ struct FakeDeploy {
 
     /// A publish of `version` from the point its image exists, as `Publisher.publishLocked` runs it.
     func publish(_ version: String, owner: LockOwner = .current, server: FakeContainerEngine.Server = .serves,
-                 checkTimeout: Duration = .seconds(5), ttl: Duration = .seconds(60), checkPath: String? = nil,
-                 probe: FakeSiteProbe? = nil) async throws
+                 checkTimeout: Duration = .seconds(5), finalCheckTimeout: Duration = .seconds(10),
+                 ttl: Duration = .seconds(60), checkPath: String? = nil, probe: FakeSiteProbe? = nil) async throws
         -> Replacement.Outcome
     {
         try await DeployLock(engine: engine, identity: identity, ttl: ttl, owner: owner).withLock(wait: .seconds(2)) {
@@ -60,10 +60,12 @@ struct FakeDeploy {
             await build(version, server: server)
             let existing = try await SiteLocator(host: host, engine: engine).existingContainer(identity)
             var timer = StageTimer(events: { _ in }, logger: Logger(label: "test"))
-            return try await Replacement(host: host, engine: engine, probe: probe ?? self.probe,
-                                         logger: Logger(label: "test"), identity: identity, existing: existing)
-                .run(image: reference(version), server: .nginx, memory: .defaultLimit, portRequest: .auto,
-                     labels: labels(version), checkTimeout: checkTimeout, checkPath: checkPath, timer: &timer)
+            var replacement = Replacement(host: host, engine: engine, probe: probe ?? self.probe,
+                                          logger: Logger(label: "test"), identity: identity, existing: existing)
+            replacement.finalCheckTimeout = finalCheckTimeout
+            return try await replacement.run(image: reference(version), server: .nginx, memory: .defaultLimit,
+                                             portRequest: .auto, labels: labels(version), checkTimeout: checkTimeout,
+                                             checkPath: checkPath, timer: &timer)
         }
     }
 
