@@ -34,11 +34,7 @@ struct DeployLockTests {
     @Test("a publish that cannot get the lock in time fails with exit status 75, naming the holder")
     func busyLock() async throws {
         try await PublishFixture.run { fixture in
-            let lock = DeployLock(engine: fixture.engine, identity: SiteIdentity(user: fixture.user, site: "hello"))
-            let cli = fixture.cli()
-            let outcome = try await lock.withLock(wait: .seconds(5)) {
-                try cli.run(["publish", "sites/hello", "--user", fixture.user, "--lock-wait", "1"])
-            }
+            let outcome = try await Self.whileLocked(fixture, ["publish", "sites/hello", "--lock-wait", "1"])
             #expect(outcome.status == 75, "\(outcome)")
             #expect(outcome.stderr.contains("another publish, rollback, start, stop or rm of \(fixture.user)/hello is under way"))
             #expect(outcome.stderr.contains("pid \(getpid())"), "the holder is named: \(outcome)")
@@ -51,11 +47,7 @@ struct DeployLockTests {
         try await PublishFixture.run { fixture in
             let published = try fixture.cli().run(["publish", "sites/hello", "--user", fixture.user])
             #expect(published.status == 0, "\(published)")
-            let lock = DeployLock(engine: fixture.engine, identity: SiteIdentity(user: fixture.user, site: "hello"))
-            let cli = fixture.cli()
-            let outcome = try await lock.withLock(wait: .seconds(5)) {
-                try cli.run(["rm", "hello", "--user", fixture.user, "--images", "--lock-wait", "1"])
-            }
+            let outcome = try await Self.whileLocked(fixture, ["rm", "hello", "--images", "--lock-wait", "1"])
             #expect(outcome.status == 75, "\(outcome)")
             #expect(try await fixture.containers().count == 1, "the site's container is still there")
             let removed = try fixture.cli().run(["rm", "hello", "--user", fixture.user, "--images"])
@@ -69,20 +61,23 @@ struct DeployLockTests {
         try await PublishFixture.run { fixture in
             let published = try fixture.cli().run(["publish", "sites/hello", "--user", fixture.user])
             #expect(published.status == 0, "\(published)")
-            let lock = DeployLock(engine: fixture.engine, identity: SiteIdentity(user: fixture.user, site: "hello"))
-            let cli = fixture.cli()
-            let stopped = try await lock.withLock(wait: .seconds(5)) {
-                try cli.run(["stop", "hello", "--user", fixture.user, "--lock-wait", "1"])
-            }
+            let stopped = try await Self.whileLocked(fixture, ["stop", "hello", "--lock-wait", "1"])
             #expect(stopped.status == 75, "\(stopped)")
             #expect(stopped.stderr.contains("waited 1 s"), "\(stopped)")
             #expect(try await fixture.containers().first?.state == "running", "stop did nothing")
             #expect(try fixture.cli().run(["stop", "hello", "--user", fixture.user]).status == 0)
-            let started = try await lock.withLock(wait: .seconds(5)) {
-                try cli.run(["start", "hello", "--user", fixture.user, "--lock-wait", "1"])
-            }
+            let started = try await Self.whileLocked(fixture, ["start", "hello", "--lock-wait", "1"])
             #expect(started.status == 75, "\(started)")
             #expect(try await fixture.containers().first?.state == "exited", "start did nothing")
+        }
+    }
+
+    /// Runs berth with `arguments` (as the fixture's user) while this test holds the site's lock.
+    static func whileLocked(_ fixture: PublishFixture, _ arguments: [String]) async throws -> BerthCLI.Outcome {
+        let lock = DeployLock(engine: fixture.engine, identity: SiteIdentity(user: fixture.user, site: "hello"))
+        let cli = fixture.cli()
+        return try await lock.withLock(wait: .seconds(5)) {
+            try cli.run(arguments + ["--user", fixture.user])
         }
     }
 
