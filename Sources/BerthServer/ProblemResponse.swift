@@ -19,7 +19,7 @@ enum ProblemResponse {
         case let error as DeployLockError:
             if case .busy = error { return BerthProblem(.lockBusy, "\(error)") }
             return BerthProblem(.failed, "\(error)")
-        case is ConfigFileError, is SiteNameError, is InvalidName, is SiteError:
+        case is ConfigFileError, is SiteNameError, is SiteError:
             return BerthProblem(.usage, "\(error)")
         case let error as PublishError:
             switch error {

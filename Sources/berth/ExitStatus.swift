@@ -15,7 +15,7 @@ enum ExitStatus {
     /// The one place a failure becomes a status.
     static func of(_ error: Error) -> ExitCode {
         if let exit = error as? ExitCode { return exit }
-        if error is ConfigFileError || error is UsageError || error is SiteNameError || error is InvalidName {
+        if error is ConfigFileError || error is UsageError || error is SiteNameError {
             return usage
         }
         if case .busy = error as? DeployLockError { return lockBusy }

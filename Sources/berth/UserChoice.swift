@@ -9,7 +9,7 @@ enum UserChoice {
         if let option { return option.value }
         guard let fromEnvironment = environment["BERTH_USER"], !fromEnvironment.isEmpty else { return nil }
         do {
-            return try SiteName.checked(fromEnvironment, what: "BERTH_USER")
+            return try SiteName.checked(fromEnvironment, as: .given(by: "BERTH_USER"))
         } catch {
             throw UsageError("\(error); set BERTH_USER to a valid name or pass --user")
         }

@@ -106,7 +106,7 @@ public struct Inventory: Sendable {
 
     private static func parseHost(name: String, node: Node, line: Int?, file: String) throws(ConfigFileError) -> DockerHost {
         guard SiteName.isValid(name) else {
-            throw ConfigFileError(file: file, line: line, message: InvalidName(name, what: "host name").description)
+            throw ConfigFileError(file: file, line: line, message: SiteNameError.invalid(name, role: .host).description)
         }
         let fields = try YAMLMapping(node: node, file: file, what: "host '\(name)'")
         try fields.rejectUnknownKeys(allowed: hostKeys, in: "host '\(name)'")

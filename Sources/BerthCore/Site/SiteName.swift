@@ -8,10 +8,26 @@ public enum SiteName {
     /// and user names, so that no name berth shows can be read two ways.
     public static let reserved: Set<String> = ["lock", "next", "old"]
 
-    /// What a site or user is.
-    public enum Role: String, Sendable {
-        case site, user
+    /// What a name names, for the message that refuses it.
+    public enum Role: Sendable, Equatable {
+        case site, user, host
+        /// A name from a source the message names instead (an environment variable), or from an argument whose
+        /// own message says which (nil).
+        case given(by: String?)
+
+        var subject: String? {
+            switch self {
+            case .site: "site name"
+            case .user: "user name"
+            case .host: "host name"
+            case .given(let source): source
+            }
+        }
     }
+
+    /// The rule, in the words every error about a name uses.
+    public static let rule = "a name may hold only lower-case letters (a-z), digits and single dashes, "
+        + "must start and end with a letter or digit, and is at most 63 characters long"
 
     /// Lower-case letters and digits kept, every run of anything else one dash, no dash at either end; empty when
     /// nothing is left (`日本`, `..`).
@@ -40,10 +56,17 @@ public enum SiteName {
         !name.isEmpty && name.count <= maximumLength && sanitized(name) == name
     }
 
-    /// Fails unless `name` may name a site or user: well spelled and not reserved.
+    /// Fails unless `name` may name a site, user or host: well spelled and not reserved. The one check of names
+    /// that come from people (command line, environment, `berth.yml`, the hosts file, the server's API).
     public static func check(_ name: String, as role: Role) throws(SiteNameError) {
         guard isValid(name) else { throw SiteNameError.invalid(name, role: role) }
         guard !reserved.contains(name) else { throw SiteNameError.reserved(name, role: role) }
+    }
+
+    /// `name` when it may be used as given (`check`).
+    public static func checked(_ name: String, as role: Role = .given(by: nil)) throws(SiteNameError) -> String {
+        try check(name, as: role)
+        return name
     }
 }
 
@@ -58,9 +81,10 @@ public enum SiteNameError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalid("", .user):
             return "no user name: the login name holds no letters a-z or digits; pass --user or set BERTH_USER"
         case .invalid(let name, let role):
-            return InvalidName(name, what: "\(role.rawValue) name").description
+            return "\(Self.subject(name, role)) is not valid: \(SiteName.rule)"
         case .reserved(let name, let role):
-            return InvalidName(name, what: "\(role.rawValue) name", isReserved: true).description
+            return "\(Self.subject(name, role)) is reserved: berth uses it in the names of its own containers; "
+                + "choose another"
         case .directoryName(let directory, let path, let derived):
             let gives = derived.isEmpty
                 ? "holds no letters a-z or digits to name the site by"
@@ -68,5 +92,9 @@ public enum SiteNameError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the directory name '\(directory)' (of \(path)) \(gives); name the site with --name, "
                 + "e.g. --name my-site"
         }
+    }
+
+    private static func subject(_ name: String, _ role: SiteName.Role) -> String {
+        role.subject.map { "\($0) '\(name)'" } ?? "'\(name)'"
     }
 }
