@@ -1,4 +1,5 @@
 import BerthCore
+import Logging
 
 /// What a user of `berth serve` is told when one of the server's engines fails them. The engine's own message
 /// names its address, its certificate files or the variables to check: the operator's inventory, which never
@@ -18,9 +19,13 @@ enum EngineFaultForClients {
             + "server's operator, whose log has the details"
     }
 
-    /// A host that did not answer a listing or a watch, as a client may see it: its name, not its engine's error.
-    static func forClient(_ problem: HostProblemRecord) -> HostProblemRecord {
-        HostProblemRecord(host: problem.host, error: "the host did not answer this server; try again later, or tell "
-            + "the server's operator, whose log has the details")
+    /// Hosts that did not answer a listing or a watch, as a client may see them: their names, not their engines'
+    /// errors, which go to the server's log (`doing` says what was asked of them).
+    static func forClients(_ problems: [HostProblemRecord], doing: String, logger: Logger) -> [HostProblemRecord] {
+        problems.map { problem in
+            logger.warning("\(doing): \(problem.host): \(problem.error)")
+            return HostProblemRecord(host: problem.host, error: "the host did not answer this server; try again "
+                + "later, or tell the server's operator, whose log has the details")
+        }
     }
 }

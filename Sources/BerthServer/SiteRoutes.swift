@@ -11,8 +11,8 @@ extension SiteServer {
             try caller.require(.read, site: caller.token.site)
             var listing = try await operations.sites(user: caller.user)
             if let bound = caller.token.site { listing.sites = listing.sites.filter { $0.site == bound } }
-            for problem in listing.problems { logger.warning("listing \(caller.user)'s sites: \(problem.host): \(problem.error)") }
-            listing.problems = listing.problems.map(EngineFaultForClients.forClient)
+            listing.problems = EngineFaultForClients.forClients(listing.problems,
+                                                                doing: "listing \(caller.user)'s sites", logger: logger)
             return try ProblemResponse.json(listing)
         }
         table.add(.get, "/v1/sites/{site}/versions") { request, context in

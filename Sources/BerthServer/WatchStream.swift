@@ -29,9 +29,9 @@ enum WatchStream {
                 try await operation { event in
                     var event = event
                     if case .located(let sites, let hosts, let spansHosts, let leftOut) = event, !leftOut.isEmpty {
-                        for problem in leftOut { logger.warning("watching \(what): \(problem.host): \(problem.error)") }
                         event = .located(sites: sites, hosts: hosts, spansHosts: spansHosts,
-                                         leftOut: leftOut.map(EngineFaultForClients.forClient))
+                                         leftOut: EngineFaultForClients.forClients(leftOut, doing: "watching \(what)",
+                                                                                   logger: logger))
                     }
                     if case .dropped = lineFeed.yield(try BerthJSON.line(SiteWatchRecord(event))) {
                         throw overflow.happened()
