@@ -135,6 +135,39 @@ struct EdgeTests {
         }
     }
 
+    @Test("a name another site's publish claims at the same moment is refused with nothing switched; a killed publish's claim is not",
+          .timeLimit(.minutes(6)))
+    func hostnameClaimedMeanwhile() async throws {
+        try await PublishFixture.run { fixture in
+            let edge = try EdgeFixture(fixture)
+            try edge.up()
+            let site = try Self.site(fixture, saying: "Before")
+            #expect(try Self.publish(edge, site).status == 0)
+            // Another site's publish under way, past the check of names that everyone makes first: its lock is
+            // held and its staging container carries the name.
+            let name = "race.\(fixture.user).example.test"
+            let other = SiteIdentity(user: fixture.user, site: "other")
+            _ = try await fixture.startPlainContainer(name: other.stagingContainerName, labels: [
+                BerthLabel.site: other.site, BerthLabel.user: other.user, EdgeLabel.domains: name,
+            ])
+            try OperateTests.write("After", to: site)
+            let refused = try await DeployLock(engine: fixture.engine, identity: other).withLock(wait: .seconds(5)) {
+                try Self.publish(edge, site, ["--domain", name])
+            }
+            #expect(refused.status == 1, "\(refused)")
+            #expect(refused.stderr.contains("\(name) is being claimed by the site \(other) on local"), "\(refused)")
+            let ca = try edge.caFile()
+            #expect(try edge.curl(edge.defaultName("hello"), ca: ca).body == "<h1>Before</h1>", "nothing switched")
+            let hello = SiteIdentity(user: fixture.user, site: "hello")
+            #expect(try await fixture.engine.inspectContainer(hello.stagingContainerName) == nil)
+
+            // With the lock free, the same container is what a killed publish leaves: it claims nothing.
+            let published = try Self.publish(edge, site, ["--domain", name])
+            #expect(published.status == 0, "\(published)")
+            #expect(try edge.curl(name, ca: ca).body == "<h1>After</h1>")
+        }
+    }
+
     @Test("a new version that fails its check leaves the old one routed", .timeLimit(.minutes(6)))
     func failedCheckKeepsRoute() async throws {
         try await PublishFixture.run { fixture in

@@ -89,6 +89,14 @@ struct Replacement {
         let staging = try await startStaging(avoiding: avoided) { [staged, host] port in
             staged.spec(on: host, port: port, restart: .no, extraLabels: [Self.previousStateLabel: previousState])
         }
+        if let edgePlan {
+            do {
+                try await confirmClaim(edgePlan.hostnames)
+            } catch {
+                await discard(staging.id, keepingLogs: false)
+                throw error
+            }
+        }
         timer.finish(.run)
 
         let stagingURL = host.url(port: staging.port)
@@ -189,6 +197,24 @@ struct Replacement {
         guard free.count >= 3 else { throw PublishError.noFreePort(host: host.name, range: host.ports) }
         let slots = Array(free.prefix(2))
         return EdgePlan(controller: controller, hostnames: hostnames, slots: slots, reserved: Array(reserved.union(slots)))
+    }
+
+    /// The publish checked its names against the edge's routes before it began, but two sites may add the same
+    /// name at once. Each claims its names with its staging container (labelled with them) and then looks again:
+    /// of two that overlap, the one that looks second sees the other's claim and gives way, so two sites never
+    /// both switch to a name. (Both may give way; neither has switched then.) A staging container left by a
+    /// killed publish claims nothing: only one whose site's lock is held.
+    func confirmClaim(_ hostnames: [EdgeHostname]) async throws {
+        for container in try await SiteLocator(host: host, engine: engine).allContainers()
+        where container.identity != identity {
+            let theirs = EdgeLabel.hostnames(container.summary.labels ?? [:]) ?? []
+            guard let name = hostnames.first(where: theirs.contains) else { continue }
+            if container.role == .staging {
+                let lock = DeployLock(engine: engine, identity: container.identity)
+                guard let holder = try await lock.currentHolder(), !lock.isStale(holder) else { continue }
+            }
+            throw EdgeError.hostnameClaimedMeanwhile(name, by: container.identity, host: host.name)
+        }
     }
 
     /// The ports the site's container may have: the one asked for, else the one the site already has, else free

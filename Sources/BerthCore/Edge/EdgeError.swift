@@ -10,6 +10,8 @@ public enum EdgeError: Error, Sendable, Equatable, CustomStringConvertible {
     case startFailed(host: String, reason: String, logs: [String])
     /// A name the new site asks for is served by another site on the host.
     case hostnameTaken(EdgeHostname, owner: SiteIdentity, host: String)
+    /// Another site's publish, under way at the same moment, claimed the name too.
+    case hostnameClaimedMeanwhile(EdgeHostname, by: SiteIdentity, host: String)
     case invalidHostname(EdgeHostnameError)
     case certificateFile(path: String, reason: String)
     /// `berth edge ca` with a TLS mode that has no CA of the edge's own.
@@ -34,6 +36,10 @@ public enum EdgeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .hostnameTaken(let name, let owner, let host):
             return "\(name) is already served by the site \(owner) on \(host); choose another --domain, or remove "
                 + "it from that site first"
+        case .hostnameClaimedMeanwhile(let name, let other, let host):
+            return "\(name) is being claimed by the site \(other) on \(host), whose publish is under way; nothing "
+                + "was switched. Publish again once it has finished (if \(other) then serves the name, choose "
+                + "another --domain)"
         case .invalidHostname(let error):
             return "\(error)"
         case .certificateFile(let path, let reason):
