@@ -43,8 +43,11 @@ public struct Publisher: Sendable {
         let memory = options.memory ?? site.config.memory ?? .defaultLimit
         let portRequest = options.port ?? site.config.port.map(PortRequest.fixed) ?? .auto
         let baseImage = try server.baseImage(override: options.baseImage, environment: environment)
+        // Behind an edge the server logs the client address the edge saw (`X-Forwarded-For`), trusting it from the
+        // site network's gateway only. Read (never created) before packing, so that the site is packed once.
+        let knownGateway = host.edge == nil ? nil : (try? await SiteNetwork(engine: engine).existingGateway()) ?? nil
         var context = try site.buildContext(templates: templates, identity: identity, server: server,
-                                            baseImage: baseImage)
+                                            baseImage: baseImage, trustedProxy: knownGateway)
         // The running version's manifest is read while the site is packed (see `DeltaPrefetch`).
         let wantsDelta = !site.config.precompress && environment[DeltaPlanner.switchVariable] != "off"
         async let prefetched = wantsDelta ? DeltaPrefetch.read(identity, from: engine) : nil
@@ -73,9 +76,8 @@ public struct Publisher: Sendable {
             events(.warning("\(host.name) has an edge: the site is reached through it by name, and berth picks its "
                 + "two loopback ports itself; --port (or port: in berth.yml) is not used"))
         }
-        if edge != nil, let gateway = try await SiteNetwork(engine: engine).gateway() {
-            // Behind the edge the server logs the client address the edge saw (`X-Forwarded-For`). The context is
-            // packed again for it (the warnings above come before the engine is asked anything).
+        if edge != nil, knownGateway == nil, let gateway = try await SiteNetwork(engine: engine).gateway() {
+            // The network did not exist (or could not be read) before packing: packed again with its gateway.
             context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage, trustedProxy: gateway)
             (summary, manifest) = try await context.summaryAndManifest()

@@ -42,11 +42,22 @@ public struct SiteNetwork: Sendable {
         return oldest.id
     }
 
+    /// The gateway of the network if it exists and is berth's, without creating it (nil otherwise): a read that
+    /// may come before the site's files are checked.
+    public func existingGateway() async throws -> EdgeSourceAddress? {
+        let networks = try await engine.listNetworks(named: Self.name)
+        guard networks.count == 1, let network = networks.first, (try? Self.check(network)) != nil else { return nil }
+        return Self.gateway(of: network)
+    }
+
     /// The network's (IPv4) gateway: where the engine's port proxy, and so the host's edge, connects to sites from.
     public func gateway() async throws -> EdgeSourceAddress? {
         let id = try await ensure()
-        let network = try await engine.listNetworks(named: Self.name).first { $0.id == id }
-        return network?.ipam?.config?.lazy.compactMap { $0.gateway.flatMap(EdgeSourceAddress.init) }.first
+        return try await engine.listNetworks(named: Self.name).first { $0.id == id }.flatMap(Self.gateway(of:))
+    }
+
+    private static func gateway(of network: NetworkInspect) -> EdgeSourceAddress? {
+        network.ipam?.config?.lazy.compactMap { $0.gateway.flatMap(EdgeSourceAddress.init) }.first
     }
 
     /// Starts a site's container. When another publish has just made a second network of the name, the engine
