@@ -50,6 +50,33 @@ struct RegistryCredentialsTests {
         #expect(try store.credentials(for: "elsewhere:1") == nil)
     }
 
+    @Test("a credential helper that does not answer in time is stopped, and the error names it",
+          .timeLimit(.minutes(1)))
+    func credentialHelperTimeout() throws {
+        let helpers = try TemporarySite()
+        // It keeps its standard output open while it hangs, as one waiting for a keychain would; it also writes
+        // more to standard error than a pipe holds.
+        try helpers.write("docker-credential-hangs", """
+            #!/bin/sh
+            head -c 200000 /dev/zero >&2
+            exec sleep 60
+            """, mode: 0o755)
+        let config = try dockerConfig(#"{"credHelpers":{"reg:5000":"hangs"}}"#)
+        var store = CredentialStore(environment: [
+            "DOCKER_CONFIG": config.path, "PATH": helpers.path + ":/usr/bin:/bin",
+        ])
+        store.helperTimeout = .seconds(1)
+        let started = ContinuousClock.now
+        do {
+            _ = try store.credentials(for: "reg:5000")
+            Issue.record("the hanging helper gave credentials")
+        } catch {
+            #expect("\(error)".contains("docker-credential-hangs"), "\(error)")
+            #expect("\(error)".contains("did not answer within 1 s"), "\(error)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(30), "stopped, not waited for")
+    }
+
     @Test("half of the environment pair is an error, and descriptions never show the password")
     func halfPairAndSecrecy() {
         #expect(throws: RegistryCredentialsError.self) {

@@ -38,6 +38,9 @@ public enum RegistryCredentialsError: Error, Sendable, CustomStringConvertible {
 /// then `auths`). `DOCKER_CONFIG` names another directory for config.json.
 public struct CredentialStore: Sendable {
     public var environment: [String: String]
+    /// How long a credential helper may take to answer (one that waits for a keychain to be unlocked would
+    /// otherwise hold the publish forever).
+    var helperTimeout: Duration = .seconds(30)
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
@@ -113,7 +116,8 @@ public struct CredentialStore: Sendable {
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
-        process.standardError = Pipe()
+        // Its messages are not read: a pipe nobody drains would stop a helper that writes much.
+        process.standardError = FileHandle.nullDevice
         do {
             try process.run()
             input.fileHandleForWriting.write(Data(registry.utf8))
@@ -121,8 +125,13 @@ public struct CredentialStore: Sendable {
         } catch {
             throw .helperFailed(helper: helper, registry: registry, reason: "\(error)")
         }
+        let deadline = HelperDeadline(process, after: helperTimeout)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        if deadline.cancel() {
+            throw .helperFailed(helper: helper, registry: registry,
+                                reason: "it did not answer within \(helperTimeout.components.seconds) s and was stopped")
+        }
         guard process.terminationStatus == 0 else {
             // Helpers answer "credentials not found" with a failure status: that means none, not an error.
             return nil
@@ -155,5 +164,30 @@ public enum RegistryAuthHeader {
         return json.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
+    }
+}
+
+/// Stops a credential helper that has not finished by a deadline.
+private final class HelperDeadline: @unchecked Sendable {
+    private let timer: any DispatchSourceTimer
+    private let lock = NSLock()
+    private var fired = false
+
+    init(_ process: Process, after timeout: Duration) {
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        let (seconds, attoseconds) = timeout.components
+        timer.schedule(deadline: .now() + Double(seconds) + Double(attoseconds) / 1e18)
+        timer.setEventHandler { [self] in
+            lock.withLock { fired = true }
+            // Its standard output then ends, so the read that waits for it returns.
+            if process.isRunning { process.terminate() }
+        }
+        timer.resume()
+    }
+
+    /// Stops the timer; whether it had already stopped the helper.
+    func cancel() -> Bool {
+        timer.cancel()
+        return lock.withLock { fired }
     }
 }
