@@ -42,9 +42,9 @@ extension SiteArguments {
 }
 
 enum RemoteChoice {
-    static func refuseLocalOptions(host: String?, hosts: String?, user: String?) throws {
-        let given = [host.map { _ in "--host" }, hosts.map { _ in "--hosts" }, user.map { _ in "--user" }]
-            .compactMap { $0 }
+    static func refuseLocalOptions(host: String?, allHosts: Bool = false, hosts: String?, user: String?) throws {
+        let given = [host.map { _ in "--host" }, allHosts ? "--all-hosts" : nil, hosts.map { _ in "--hosts" },
+                     user.map { _ in "--user" }].compactMap { $0 }
         guard given.isEmpty else {
             throw UsageError("\(given.joined(separator: ", ")) cannot be used through a berth server: it chooses the "
                 + "host, and acts as the user its token belongs to")

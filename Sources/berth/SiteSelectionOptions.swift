@@ -44,12 +44,16 @@ struct SiteSelectionOptions: ParsableArguments {
         throws -> any SiteOperations
     {
         if let endpoint = try remote.endpoint(environment: environment) {
-            try RemoteChoice.refuseLocalOptions(host: host ?? (allHosts ? "all" : nil), hosts: inventoryOptions.path,
-                                                user: user)
+            try refuseThroughServer()
             return RemoteSiteOperations(endpoint: endpoint)
         }
         return LocalSiteOperations(inventory: try inventoryOptions.inventory(environment: environment), hostName: host,
                                    environment: environment)
+    }
+
+    /// A server chooses the hosts and acts as its token's user: the options that choose them are refused.
+    func refuseThroughServer() throws {
+        try RemoteChoice.refuseLocalOptions(host: host, allHosts: allHosts, hosts: inventoryOptions.path, user: user)
     }
 
     /// The sites named (every site when none), of `--user` or `$BERTH_USER` (of the token's user through a server).

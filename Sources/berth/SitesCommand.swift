@@ -24,8 +24,7 @@ struct SitesCommand: AsyncParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             let operations: any SiteOperations
             if let endpoint = try remote.endpoint(environment: environment) {
-                try RemoteChoice.refuseLocalOptions(host: selection.host ?? (selection.allHosts ? "all" : nil),
-                                                    hosts: selection.inventoryOptions.path, user: selection.user)
+                try selection.refuseThroughServer()
                 operations = RemoteSiteOperations(endpoint: endpoint)
             } else {
                 operations = LocalSiteOperations(inventory: Inventory(hosts: try selection.hosts(environment: environment)),

@@ -60,6 +60,9 @@ struct ServeRemoteOperationsTests {
             // --host and --user choose nothing through a server.
             #expect(try read.run(["logs", "blog", "--user", bob]).status == 64)
             #expect(try read.run(["stats", "--host", "local"]).status == 64)
+            let allHosts = try read.run(["logs", "blog", "--all-hosts"])
+            #expect(allHosts.status == 64 && allHosts.stderr.contains("--all-hosts cannot be used through a berth server"),
+                    "\(allHosts)")
 
             // -f: a new line arrives; Ctrl-C ends it with status 0, and the server stops reading the engine.
             let follower = try BackgroundBerth(read, ["logs", "blog", "-f", "--tail", "0"])
