@@ -130,7 +130,8 @@ extension SiteServer {
             await audit(caller, "publish", site: site, digest: digest, outcome: .failure(error))
             throw error
         }
-        let deploy = try await store.startDeploy(user: caller.user, site: site, uploadDigest: received.digest)
+        let deploy = try await store.startDeploy(user: caller.user, token: caller.token.id, site: site,
+                                                 uploadDigest: received.digest)
         let store = store
         let server = options.server?.rawValue
         let finalOptions = options

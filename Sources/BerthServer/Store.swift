@@ -71,6 +71,10 @@ public actor Store {
               host TEXT NOT NULL, PRIMARY KEY (user, host))
             """,
         ],
+        [
+            // The token a publish came with, so that the audit entry of one the server's stop cut off names it.
+            "ALTER TABLE deploys ADD COLUMN token TEXT",
+        ],
     ]
 
     func migrate() async throws {
@@ -96,7 +100,7 @@ public actor Store {
     func recordInterruptedDeploys() async throws {
         let now = Date()
         let interrupted = try await connection.query(
-            "SELECT id, user, site, upload_digest, started_at FROM deploys WHERE state = 'started' ORDER BY id")
+            "SELECT id, user, token, site, upload_digest, started_at FROM deploys WHERE state = 'started' ORDER BY id")
         for row in interrupted {
             guard let id = row.column("id")?.integer else { continue }
             let started = Date(timeIntervalSince1970: row.column("started_at")?.double ?? 0)
@@ -105,7 +109,8 @@ public actor Store {
             _ = try await connection.query(
                 "UPDATE deploys SET state = 'failed', error = ?, finished_at = ? WHERE id = ?",
                 [.text(detail), .float(now.timeIntervalSince1970), .integer(id)])
-            try await audit(AuditEntry(time: now, user: row.column("user")?.string, token: nil, action: "publish",
+            try await audit(AuditEntry(time: now, user: row.column("user")?.string, token: row.column("token")?.string,
+                                       action: "publish",
                                        site: row.column("site")?.string, digest: row.column("upload_digest")?.string,
                                        source: "server restart", result: BerthProblem.Code.failed.rawValue,
                                        detail: detail))
@@ -220,11 +225,11 @@ public actor Store {
 
     // MARK: Deploys
 
-    public func startDeploy(user: String, site: String, uploadDigest: String) async throws -> Int {
+    public func startDeploy(user: String, token: String, site: String, uploadDigest: String) async throws -> Int {
         let rows = try await connection.query("""
-            INSERT INTO deploys (user, site, upload_digest, state, started_at) VALUES (?, ?, ?, 'started', ?)
+            INSERT INTO deploys (user, token, site, upload_digest, state, started_at) VALUES (?, ?, ?, ?, 'started', ?)
             RETURNING id
-            """, [.text(user), .text(site), .text(uploadDigest), .float(Date().timeIntervalSince1970)])
+            """, [.text(user), .text(token), .text(site), .text(uploadDigest), .float(Date().timeIntervalSince1970)])
         return rows.first?.column("id")?.integer ?? 0
     }
 

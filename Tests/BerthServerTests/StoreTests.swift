@@ -15,12 +15,15 @@ struct StoreTests {
         defer { try? FileManager.default.removeItem(atPath: ParentDirectory.of(path)) }
         let store = try await Store.open(path: path)
         try await store.addUser("alice", admin: false)
-        _ = try await store.startDeploy(user: "alice", site: "blog", uploadDigest: "sha256:1")
+        _ = try await store.startDeploy(user: "alice", token: "0123456789abcdef", site: "blog",
+                                        uploadDigest: "sha256:1")
         #expect(try await store.deployStates(user: "alice", site: "blog") == ["started"])
         await store.close()
 
         let reopened = try await Store.open(path: path)
         #expect(try await reopened.deployStates(user: "alice", site: "blog") == ["failed"])
+        let entry = try #require(try await reopened.auditEntries(user: "alice", since: nil).first)
+        #expect(entry.source == "server restart" && entry.token == "0123456789abcdef", "\(entry)")
         #expect(try await reopened.user("alice")?.admin == false)
         await reopened.close()
         let attributes = try FileManager.default.attributesOfItem(atPath: path)

@@ -56,6 +56,8 @@ struct ServeRecoveryTests {
             #expect(cutOff["result"] as? String == "failed", "\(cutOff)")
             #expect((cutOff["detail"] as? String)?.contains("the server stopped during the publish") == true, "\(cutOff)")
             #expect(cutOff["source"] as? String == "server restart", "\(cutOff)")
+            #expect(cutOff["token"] as? String == publishes.first?["token"] as? String && cutOff["token"] != nil,
+                    "it names the token the cut-off publish came with, as the first one's entry does: \(publishes)")
 
             // Until now (the next publish switches versions, which is not this test's concern) version 1 answered
             // every request: while version 2 was checked, when the server was killed, and while it restarted.
