@@ -4,7 +4,8 @@ import Hummingbird
 
 /// A publish or rollback answered as JSON lines while it runs: the same lines `publish --json` prints, ending in
 /// the result or an error line with the problem's code. The operation runs in a task of its own, so a client that
-/// goes away mid-publish never cuts it off halfway; `finished` runs once it has ended, whatever the client did.
+/// goes away mid-publish never cuts it off halfway; `finished` runs once it has ended, whatever the client did,
+/// and before the answer ends.
 enum ProgressStream {
     static func response(
         rewriting hidden: String? = nil,
@@ -33,8 +34,10 @@ enum ProgressStream {
                     continuation.yield(line)
                 }
             }
-            continuation.finish()
+            // The answer ends only once the publish is recorded and the site let go of: a client that reads the
+            // audit log, or publishes again, right after it finds both done.
             await finished(result)
+            continuation.finish()
         }
         return Response(status: .ok, headers: [.contentType: "application/jsonl"], body: ResponseBody { writer in
             for await line in lines {
