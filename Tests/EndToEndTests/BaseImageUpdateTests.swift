@@ -4,7 +4,7 @@ import Testing
 
 /// A patched base image reaches sites: the base image's ID decides "up to date", `publish --pull` pulls it, and
 /// `berth sites` tells which sites still run on the old one. The base image lives in the test registry.
-@Suite("Base image updates on the real Docker Engine", .serialized)
+@Suite("Base image updates on the real Docker Engine", .serialized, .blockingCalls)
 struct BaseImageUpdateTests {
     @Test("a changed base under the same tag: publish without --pull is up to date, --pull rebuilds, sites tells",
           .timeLimit(.minutes(10)))

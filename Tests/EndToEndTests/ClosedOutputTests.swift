@@ -6,7 +6,7 @@ import Glibc
 
 /// A reader that goes away (`berth sites --json | head -1`) ends berth quietly, as SIGPIPE ends other tools:
 /// no message, no backtrace, no crash.
-@Suite("Closed standard output", .serialized, .timeLimit(.minutes(6)))
+@Suite("Closed standard output", .serialized, .timeLimit(.minutes(6)), .blockingCalls)
 struct ClosedOutputTests {
     struct Ending: CustomStringConvertible {
         var reason: Process.TerminationReason

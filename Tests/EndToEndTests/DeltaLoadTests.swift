@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import BerthCore
 
-@Suite("Delta image loads")
+@Suite("Delta image loads", .blockingCalls)
 struct DeltaLoadTests {
     /// What a publish falls back from: a delta whose lower layer the engine does not have is refused as such
     /// (the publish then builds in full), and leaves no image.

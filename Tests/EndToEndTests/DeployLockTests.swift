@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// The deploy lock on the real engine: concurrent publishes, a busy lock, and a lock left by a killed process.
-@Suite("Deploy lock", .serialized, .timeLimit(.minutes(10)))
+@Suite("Deploy lock", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct DeployLockTests {
     @Test("two publishes of one site at the same time end with exactly one container serving the content")
     func concurrentPublishes() async throws {

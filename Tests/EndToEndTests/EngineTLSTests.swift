@@ -7,7 +7,7 @@ import Testing
 /// TLS with client certificates against a real TLS engine, web1 (scripts/test-hosts: dockerd --tlsverify in its own
 /// network namespace), with the fault fixtures made for it: each fault happens for real, and each test asserts the
 /// one cause berth names for it, so one fault can never pass for another.
-@Suite("Docker Engine over TLS", .serialized, .timeLimit(.minutes(5)))
+@Suite("Docker Engine over TLS", .serialized, .timeLimit(.minutes(5)), .blockingCalls)
 struct EngineTLSTests {
     let topology: MultiHostTests.Topology
 

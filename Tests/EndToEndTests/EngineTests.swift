@@ -11,7 +11,8 @@ import Testing
 /// and is removed at the end. Without a daemon the suite is skipped, except under CI=true, where it fails.
 @Suite(
     "Docker Engine against the real daemon", .serialized,
-    .enabled("needs a Docker daemon", { await EngineFixture.daemonAvailable || EngineFixture.isCI }), .timeLimit(.minutes(10)))
+    .enabled("needs a Docker daemon", { await EngineFixture.daemonAvailable || EngineFixture.isCI }),
+    .timeLimit(.minutes(10)), .blockingCalls)
 struct EngineTests {
     let engine = DockerEngine(endpoint: EngineFixture.endpoint)
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The hardening the README promises for a running site, read back from the container the engine runs: a
 /// misspelt key in the create request is silently ignored by the engine, so only reading it back can tell.
-@Suite("Hardening of a running site, read back from the engine", .serialized, .timeLimit(.minutes(10)))
+@Suite("Hardening of a running site, read back from the engine", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct HardeningTests {
     /// Every setting of README "Run" (5), checked on the container the engine reports.
     static func expectHardened(_ container: ContainerInspect, memory: Int64, after step: String,

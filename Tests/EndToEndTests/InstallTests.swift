@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// berth as one file: what someone who copies it onto a machine, or starts a site with it, runs.
-@Suite("Installing and starting with berth")
+@Suite("Installing and starting with berth", .blockingCalls)
 struct InstallTests {
     func scratch() throws -> String {
         let path = NSTemporaryDirectory() + "/berth-install-\(UUID().uuidString)"

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Users' sites share a host but not a network: no site container can reach another's.
-@Suite("Isolation between users' sites", .serialized, .timeLimit(.minutes(10)))
+@Suite("Isolation between users' sites", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct IsolationTests {
     @Test("a container on the sites' network cannot reach another user's site; the site still serves its URL")
     func usersCannotReachEachOther() async throws {

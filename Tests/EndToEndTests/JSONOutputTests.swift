@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `--json` output is one schema with a stable key order (sorted), whatever the command.
-@Suite("JSON output", .timeLimit(.minutes(3)))
+@Suite("JSON output", .timeLimit(.minutes(3)), .blockingCalls)
 struct JSONOutputTests {
     /// The top-level keys of a JSON object line, in the order they appear in the text.
     static func keyOrder(of line: Substring) throws -> [String] {

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `berth logs` against sites published on the real Docker Engine; nginx writes an access-log line per request.
-@Suite("Logs of published sites", .serialized, .timeLimit(.minutes(10)))
+@Suite("Logs of published sites", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct LogsTests {
     @Test("logs --all: both sites' lines, interleaved in time order, each with its site")
     func allSitesInTimeOrder() async throws {

@@ -7,7 +7,7 @@ import Glibc
 
 /// Many hosts: the two TLS engines web1 and web2 in network namespaces (scripts/test-hosts) and the TLS registry
 /// every engine reaches by one name.
-@Suite("Many hosts", .serialized, .timeLimit(.minutes(10)))
+@Suite("Many hosts", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct MultiHostTests {
     struct Topology {
         let hostsFile: String

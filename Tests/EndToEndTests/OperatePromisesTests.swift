@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Promises of README "stop, start, rm", the deploy lock and "logs" that no other test checked.
-@Suite("Operate: the README's promises", .serialized, .timeLimit(.minutes(10)))
+@Suite("Operate: the README's promises", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct OperatePromisesTests {
     @Test("start of a site that starts but does not answer: exit 1 with its last log lines; it is left running")
     func startOfASiteThatDoesNotAnswer() async throws {

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// `berth sites`, `stop`, `start`, `rm`, `versions`, `rollback` and publish's version retention, end to end.
-@Suite("Operate published sites on the real Docker Engine", .serialized, .timeLimit(.minutes(10)))
+@Suite("Operate published sites on the real Docker Engine", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct OperateTests {
     /// Publishes and returns the JSON result, failing the test with the whole outcome otherwise.
     static func publish(_ fixture: PublishFixture, _ site: String, _ extra: [String] = []) throws -> [String: Any] {

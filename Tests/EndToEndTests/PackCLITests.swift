@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// `berth render` and `berth pack` as a person runs them: exit codes, messages and the files written.
-@Suite("berth render and pack", .timeLimit(.minutes(5)))
+@Suite("berth render and pack", .timeLimit(.minutes(5)), .blockingCalls)
 struct PackCLITests {
     func scratch() throws -> String {
         let path = NSTemporaryDirectory() + "/berth-cli-\(UUID().uuidString)"

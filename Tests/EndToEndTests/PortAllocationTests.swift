@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Host ports as README "Run" and the inventory's `ports:` promise them, on the real engine.
-@Suite("Port allocation", .serialized, .timeLimit(.minutes(10)))
+@Suite("Port allocation", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct PortAllocationTests {
     /// An inventory of the local engine alone whose `ports:` range is four ports from `base`.
     static func inventory(ports base: Int) throws -> String {

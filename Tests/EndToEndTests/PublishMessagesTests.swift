@@ -7,7 +7,7 @@ import Glibc
 
 /// What publish and hosts say before anything is built: a memory limit the host cannot give, a context far too
 /// large for a static site, and where the hosts came from.
-@Suite("Messages before building, on the real Docker Engine", .serialized)
+@Suite("Messages before building, on the real Docker Engine", .serialized, .blockingCalls)
 struct PublishMessagesTests {
     @Test("a 101 MiB file is warned about by name; --memory above the host is refused before building",
           .timeLimit(.minutes(5)))

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Promises of README "publish" that no other test checked: each test fails when berth stops keeping one.
-@Suite("Publish: the README's promises", .serialized, .timeLimit(.minutes(10)))
+@Suite("Publish: the README's promises", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct PublishPromisesTests {
     @Test("up to date means the same content and the same limits: another --memory replaces the container")
     func upToDateNeedsTheSameLimits() async throws {

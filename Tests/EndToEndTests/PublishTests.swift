@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `berth publish` end to end: the real dockerd and registry started by scripts/test-env, the real binary.
-@Suite("Publish on the real Docker Engine", .serialized, .timeLimit(.minutes(10)))
+@Suite("Publish on the real Docker Engine", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct PublishTests {
     @Test("nginx: the printed URL serves the site, the limits and hardening are set, the tags are in the registry")
     func publishNginx() async throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// What a person sees of a publish: one line per stage with bytes and rate, the build's own output only with
 /// --verbose or when it fails; and the JSON events, which gain the context upload's progress.
-@Suite("Publish progress view", .serialized, .timeLimit(.minutes(6)))
+@Suite("Publish progress view", .serialized, .timeLimit(.minutes(6)), .blockingCalls)
 struct PublishViewTests {
     @Test("plain lines per stage with bytes and rate; build output only with --verbose")
     func plainLines() async throws {

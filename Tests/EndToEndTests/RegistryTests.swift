@@ -4,7 +4,7 @@ import Testing
 
 /// What berth asks the registry itself (Registry HTTP API v2): whether it wants credentials, and deleting a site's
 /// copies. Against the test registry on 127.0.0.1:5000 (htpasswd, deletion enabled by scripts/test-env).
-@Suite("Registry", .serialized)
+@Suite("Registry", .serialized, .blockingCalls)
 struct RegistryTests {
     @Test("without registry credentials, publish fails before building and says how to give them",
           .timeLimit(.minutes(5)))

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The check that a new version serves: what it asks for, and how soon it gives up on a page that is not there.
-@Suite("Serve check", .serialized)
+@Suite("Serve check", .serialized, .blockingCalls)
 struct ServeCheckTests {
     /// A site with one page, `about.html`, and no `index.html`.
     func siteWithoutIndex(_ fixture: PublishFixture) throws -> String {

@@ -6,7 +6,7 @@ import Testing
 
 /// What a published site answers over HTTP, asked from outside as a browser would (redirects not followed, so
 /// that each answer is seen), and every rendered configuration checked by the server in the real base image.
-@Suite("Served sites: rendered configurations and HTTP behaviour", .serialized, .timeLimit(.minutes(5)))
+@Suite("Served sites: rendered configurations and HTTP behaviour", .serialized, .timeLimit(.minutes(5)), .blockingCalls)
 struct ServedSiteTests {
     /// A scratch site directory with `files` (path → content).
     static func site(_ files: [String: String]) throws -> String {

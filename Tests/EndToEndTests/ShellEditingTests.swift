@@ -3,7 +3,7 @@ import Testing
 
 /// `berth shell` on a pseudo-terminal, driven key by key as a person types: line editing and history, Ctrl-C at
 /// the prompt and during a live command; and a script piped into it, whose exit status counts.
-@Suite("Shell: editing, Ctrl-C, scripts", .serialized, .timeLimit(.minutes(6)))
+@Suite("Shell: editing, Ctrl-C, scripts", .serialized, .timeLimit(.minutes(6)), .blockingCalls)
 struct ShellEditingTests {
     /// Runs `berth shell` on a pty and plays the steps: `send` types bytes, `expect` waits for text to appear after
     /// what was seen so far, `wait` sleeps. Prints the screen, then "[exit N]", or "[EXPECT FAILED: …]" and kills it.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `berth shell` driven through a pseudo-terminal, as a person at a terminal would use it.
-@Suite("Interactive shell", .timeLimit(.minutes(5)))
+@Suite("Interactive shell", .timeLimit(.minutes(5)), .blockingCalls)
 struct ShellTests {
     /// Starts `berth shell` on a pseudo-terminal, types each line once the prompt is back, and returns the screen.
     static let driver = #"""

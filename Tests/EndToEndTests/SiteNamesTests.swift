@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Injective container names, and sites an earlier berth published under the legacy names, end to end.
-@Suite("Site names on the real Docker Engine", .serialized)
+@Suite("Site names on the real Docker Engine", .serialized, .blockingCalls)
 struct SiteNamesTests {
     static func publish(_ fixture: PublishFixture, _ site: String, user: String, name: String? = nil) throws
         -> [String: Any]

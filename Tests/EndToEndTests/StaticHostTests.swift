@@ -5,7 +5,7 @@ import Testing
 /// What people moving a site from Netlify or Cloudflare Pages expect, asked of a published site over HTTP:
 /// `_redirects`, `_headers`, a password-protected path, and conditional requests across a republish.
 @Suite("Static host: redirects, headers, passwords and caching on the real engine", .serialized,
-       .timeLimit(.minutes(5)))
+       .timeLimit(.minutes(5)), .blockingCalls)
 struct StaticHostTests {
     /// `berth passwd` of "ann-secret" with the salt "e2esalt" (the test of passwd makes a fresh one).
     static let annHash = "$6$e2esalt$aGi9bE1E/bbUZO2osNfXsYUUAtQLH5tamEyqf5agxqcLr3oApBhSLzSxlQBdIrjByptqCkTTuWtPbFvWEoShU/"

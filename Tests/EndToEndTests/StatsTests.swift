@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `berth stats` against sites published on the real Docker Engine.
-@Suite("Resource use of published sites", .serialized, .timeLimit(.minutes(10)))
+@Suite("Resource use of published sites", .serialized, .timeLimit(.minutes(10)), .blockingCalls)
 struct StatsTests {
     @Test("stats --once --json: the memory limit set at publish, memory in use, for every site")
     func onceJSON() async throws {

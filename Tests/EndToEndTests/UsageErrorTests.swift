@@ -3,7 +3,7 @@ import Testing
 
 /// Bad values on the command line, in the environment or in berth.yml are usage errors: status 64 and a message
 /// that names the value and says what is wrong with it, before anything is built or asked of an engine.
-@Suite("Usage errors", .timeLimit(.minutes(5)))
+@Suite("Usage errors", .timeLimit(.minutes(5)), .blockingCalls)
 struct UsageErrorTests {
     static let usage: Int32 = 64
 

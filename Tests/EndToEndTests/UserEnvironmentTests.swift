@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `BERTH_USER` stands for `--user` on every command that acts on a site, not only on publish.
-@Suite("BERTH_USER", .serialized, .timeLimit(.minutes(6)))
+@Suite("BERTH_USER", .serialized, .timeLimit(.minutes(6)), .blockingCalls)
 struct UserEnvironmentTests {
     @Test("versions, stop, start, logs, stats, rollback and rm take the user from BERTH_USER")
     func everyCommand() async throws {

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// What counts as a kept version: one content per tag, and nothing a failed or interrupted publish built.
-@Suite("Versions a publish keeps", .serialized)
+@Suite("Versions a publish keeps", .serialized, .blockingCalls)
 struct VersionTests {
     @Test("--tag reused for other content is refused, naming the tag and what it names; same content is fine",
           .timeLimit(.minutes(6)))

@@ -16,7 +16,8 @@ final class BlockingCallsExecutor: TaskExecutor, @unchecked Sendable {
     }
 }
 
-/// A suite whose tests block threads on child processes: they run on `BlockingCallsExecutor`.
+/// A suite whose tests block threads on child processes (every end-to-end suite): they run on
+/// `BlockingCallsExecutor`. How many tests run at once is capped by `scripts/test`, not by the pool.
 struct BlockingCallsTrait: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
 
