@@ -133,7 +133,7 @@ struct DeploySafetyTests {
             // The holder stays in its check (its new version answers 503) for up to 60 s.
             let holder = try BackgroundBerth(fixture.cli(["BERTH_TEMPLATES": try fixture.unansweringTemplates()]),
                                              ["publish", site, "--user", fixture.user, "--json",
-                                              "--check-timeout", "60"])
+                                              "--check-timeout", "300"])
             let inCheck = try await BackgroundBerth.eventually(within: .seconds(120)) {
                 try holder.stdout().contains("\"stage\":\"check\"") || !holder.process.isRunning
             }
@@ -186,11 +186,12 @@ struct DeploySafetyTests {
                 try berth.stdout().contains("\"stage\":\"check\"") || !berth.process.isRunning
             }
             let checkStarted = ContinuousClock.now
-            _ = try await BackgroundBerth.eventually(within: .seconds(90)) { !berth.process.isRunning }
+            _ = try await BackgroundBerth.eventually(within: .seconds(200)) { !berth.process.isRunning }
             let detection = ContinuousClock.now - checkStarted
             print("crash loop: detected \(detection) after the check began")
             #expect(berth.process.terminationStatus != 0)
-            #expect(detection < .seconds(15), "not the 60 s check time")
+            // A wide margin: on a loaded machine "at once" took 17 s; the check's time is 300 s.
+            #expect(detection < .seconds(100), "not the 300 s check time")
             #expect(try berth.stderr().contains("[emerg]"), "\(berth.description)")
             #expect(try berth.stderr().contains("previous version still serves"), "\(berth.description)")
             #expect(await OperateTests.serves(url)?.contains("Hello from berth") == true)
