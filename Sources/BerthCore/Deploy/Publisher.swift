@@ -122,12 +122,15 @@ public struct Publisher: Sendable {
         let events = timer.events
         let (identity, options, summary, memory, portRequest) =
             (plan.identity, plan.options, plan.summary, plan.memory, plan.portRequest)
+        let buildEngine = builder?.engine ?? engine
+        // The site's images before the build (see `FailedImageCleanup`), listed while the site is recovered: the
+        // recovery only removes images, and one it removes is not this publish's to clean up either.
+        async let siteImagesBefore = FailedImageCleanup.siteImages(identity, on: buildEngine)
         let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
         for action in recovered { events(.warning("recovered from an interrupted publish: \(action)")) }
         let existing = try await existingContainer(identity)
         let hostnames = try await edgeHostnames(identity, options: options, siteDomains: plan.siteDomains)
         let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
-        let buildEngine = builder?.engine ?? engine
         let base = try await prepareBaseImage(plan.baseImage, on: buildEngine, pull: options.pullBaseImage,
                                               registry: registry, timer: &timer)
         if let existing, existing.labels[EdgeLabel.domains] == hostnames.map(EdgeLabel.value),
@@ -145,10 +148,8 @@ public struct Publisher: Sendable {
         let repository = identity.repository(registry: registry)
         let version = options.tag ?? base.version(of: summary)
         let image = "\(repository):\(version)"
-        // Read while the registry's credentials are checked: whether this version's image exists, and the site's
-        // images before the build (see `FailedImageCleanup`).
+        // Read while the registry's credentials are checked: whether this version's image exists.
         async let imageBefore = buildEngine.inspectImage(image)
-        async let siteImagesBefore = FailedImageCleanup.siteImages(identity, on: buildEngine)
         let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
         var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
             .merging(base.labels) { _, base in base }
