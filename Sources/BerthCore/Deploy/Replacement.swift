@@ -86,8 +86,9 @@ struct Replacement {
     /// up to its switch). A version that fails is removed; the previous one was never touched.
     func stage(_ version: Version, checkTimeout: Duration, timer: inout StageTimer) async throws -> Staged {
         timer.start(.run, detail: host.name)
+        async let ensuredNetwork = SiteNetwork(engine: engine).ensure()
         try await removeLeftover(named: identity.stagingContainerName)
-        let network = try await SiteNetwork(engine: engine).ensure()
+        let network = try await ensuredNetwork
         let sitePorts = try await candidatePorts(version.portRequest)
         let previousState = existing.map { $0.state.running ? "running" : "stopped" } ?? "none"
         let edgePlan: EdgePlan?
