@@ -217,6 +217,29 @@ struct ReplacementTests {
     }
 }
 
+/// `--keep` after a publish, from the site's images as listed while the new version started.
+@Suite("Pruning from an earlier listing")
+struct PruningFromAnEarlierListingTests {
+    @Test("versions beyond --keep go, and `latest`, moved to the new version since the listing, stays with it")
+    func latestMovedSinceTheListing() async throws {
+        let deploy = try await FakeDeploy.serving()
+        let engine = deploy.engine
+        let v2 = try #require(try await engine.inspectImage(deploy.reference("v2"))).id
+        await engine.addTag("alice/blog:latest", to: v2)
+        _ = try await deploy.publish("v3")
+        let listed = try await SiteLocator.siteImages(deploy.identity, on: engine)
+        try await engine.tagImage(deploy.reference("v3"), repository: "alice/blog", tag: "latest")
+
+        let removed = try await deploy.control.removeVersions(of: deploy.identity, beyond: 1, images: listed,
+                                                              movedNames: ["alice/blog:latest"])
+        #expect(Set(removed.map(\.version)) == ["v1", "v2"])
+        let v3 = try #require(try await engine.inspectImage(deploy.reference("v3"))).id
+        #expect(try await engine.inspectImage("alice/blog:latest")?.id == v3, "latest still names the new version")
+        #expect(try await engine.inspectImage(deploy.reference("v2")) == nil)
+        #expect(await deploy.siteVersion()?.version == "v3")
+    }
+}
+
 /// Collects values from concurrent code.
 final class Recorder<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
