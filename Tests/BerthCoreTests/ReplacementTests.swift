@@ -12,20 +12,21 @@ struct ReplacementTests {
         let deploy = try await FakeDeploy.serving()
         let engine = deploy.engine
         let seenDuringCheck = Recorder<String>()
+        let asked = Recorder<String>()
         await engine.onCall { call in
-            // The first call after the staging container started is the switch: record what served until then.
-            if call.hasPrefix("rename \(deploy.siteName) ") {
+            // The staging container's removal is the first call after its check passed: record what served then.
+            if call == "remove \(deploy.identity.stagingContainerName)" {
                 let staging = await engine.container(named: deploy.identity.stagingContainerName)
                 seenDuringCheck.add("staging restart=\(staging?.config.hostConfig.restartPolicy?.name ?? "-") "
                     + "port=\(staging?.boundPort.map(String.init) ?? "-")")
                 seenDuringCheck.add("old answers \(await deploy.answer() ?? 0)")
             }
         }
-        let outcome = try await deploy.publish("v3")
+        let outcome = try await deploy.publish("v3", probe: FakeSiteProbe(engine: engine, asked: asked))
 
-        #expect(seenDuringCheck.values.first?.hasPrefix("staging restart=no port=800") == true,
-                "\(seenDuringCheck.values)")
-        #expect(!(seenDuringCheck.values.first ?? "").hasSuffix("port=8000"), "not the site's port")
+        let stagingPort = try #require(asked.values.first.flatMap { URLComponents(string: $0)?.port })
+        #expect(stagingPort != FakeDeploy.sitePort, "not the site's port")
+        #expect(seenDuringCheck.values.first == "staging restart=no port=\(stagingPort)", "\(seenDuringCheck.values)")
         #expect(seenDuringCheck.values.last == "old answers 200", "the old version served during the check")
         let calls = await engine.calls
         let stop = try #require(calls.firstIndex(of: "stop \(deploy.identity.parkedContainerName)"), "\(calls)")
@@ -40,6 +41,78 @@ struct ReplacementTests {
         #expect(!(await engine.tags()).contains(deploy.identity.pendingReference(version: "v3")),
                 "a version that served is no longer pending")
         #expect(outcome.switchSeconds != nil)
+    }
+
+    @Test("on a loopback host the engine picks the staging port, outside the host's range, and it is checked there")
+    func loopbackStagingPortPickedByTheEngine() async throws {
+        let deploy = try await FakeDeploy.serving()
+        let engine = deploy.engine
+        let bindings = Recorder<String>()
+        await engine.onCall { call in
+            guard call == "start \(deploy.identity.stagingContainerName)",
+                  let staging = await engine.container(named: deploy.identity.stagingContainerName) else { return }
+            for binding in staging.config.hostConfig.portBindings.values.joined() {
+                bindings.add("\(binding.hostIP ?? "-"):\(binding.hostPort ?? "-")")
+            }
+        }
+        let asked = Recorder<String>()
+        _ = try await deploy.publish("v3", probe: FakeSiteProbe(engine: engine, asked: asked))
+        let stagingPort = try #require(asked.values.first.flatMap { URLComponents(string: $0)?.port })
+        #expect(!deploy.host.ports.contains(stagingPort), "\(asked.values)")
+        #expect(bindings.values == ["127.0.0.1:"], "loopback only, the port the engine's choice")
+        #expect(await deploy.siteVersion()?.version == "v3")
+        #expect(await deploy.engine.containerNames == [deploy.siteName], "the staging container is gone")
+    }
+
+    @Test("on a host reached over the network the staging port comes from the host's range, not the site's")
+    func remoteStagingPortFromTheRange() async throws {
+        var deploy = try await FakeDeploy.serving()
+        deploy.host = DockerHost(name: "web", endpoint: try DockerEndpoint(parsing: "tcp://10.0.0.7:2376"),
+                                 ports: 8000...8010)
+        let asked = Recorder<String>()
+        _ = try await deploy.publish("v3", probe: FakeSiteProbe(engine: deploy.engine, asked: asked))
+        let stagingURL = try #require(asked.values.first)
+        let stagingPort = try #require(URLComponents(string: stagingURL)?.port)
+        #expect(stagingURL.hasPrefix("http://10.0.0.7:"), "\(stagingURL)")
+        #expect(deploy.host.ports.contains(stagingPort) && stagingPort != FakeDeploy.sitePort, "\(asked.values)")
+        #expect(await deploy.siteVersion()?.version == "v3")
+        #expect(await deploy.engine.containerNames == [deploy.siteName])
+    }
+
+    @Test("the staging container's removal begins once it passed its check, before the switch is done")
+    func stagingRemovedBesideTheSwitch() async throws {
+        let deploy = try await FakeDeploy.serving()
+        let engine = deploy.engine
+        let removalBeforeFinalStart = Recorder<Bool>()
+        await engine.onCall { call in
+            guard call == "start \(deploy.siteName)" else { return }
+            // The switch waits here until the staging container's removal is under way (or 2 s have passed).
+            let deadline = ContinuousClock.now + .seconds(2)
+            while ContinuousClock.now < deadline {
+                if await engine.calls.contains("remove \(deploy.identity.stagingContainerName)") {
+                    removalBeforeFinalStart.add(true)
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            removalBeforeFinalStart.add(false)
+        }
+        _ = try await deploy.publish("v3")
+        #expect(removalBeforeFinalStart.values == [true], "the removal did not wait for the switch")
+        #expect(await deploy.siteVersion()?.version == "v3")
+        #expect(await deploy.answer() == 200)
+        #expect(await engine.containerNames == [deploy.siteName], "nothing left when the publish returns")
+    }
+
+    @Test("a switch that fails after the staging check: the staging container is gone too, the old one serves")
+    func failedSwitchRemovesStaging() async throws {
+        let deploy = try await FakeDeploy.serving()
+        await deploy.engine.inject(.fail(.api(operation: "create", status: 500, message: "no space left")),
+                                   where: { $0 == "create \(deploy.siteName)" })
+        await #expect(throws: PublishError.self) { try await deploy.publish("v3") }
+        #expect(await deploy.siteVersion()?.version == "v2")
+        #expect(await deploy.answer() == 200)
+        #expect(await deploy.engine.containerNames == [deploy.siteName], "no staging container left")
     }
 
     @Test("check_path is what both checks ask: the staging one, and the final one on the site's port")
@@ -142,6 +215,29 @@ struct ReplacementTests {
         }
         #expect(await deploy.siteVersion()?.version == "v2")
         #expect(await deploy.answer() == 200)
+    }
+}
+
+/// `--keep` after a publish, from the site's images as listed while the new version started.
+@Suite("Pruning from an earlier listing")
+struct PruningFromAnEarlierListingTests {
+    @Test("versions beyond --keep go, and `latest`, moved to the new version since the listing, stays with it")
+    func latestMovedSinceTheListing() async throws {
+        let deploy = try await FakeDeploy.serving()
+        let engine = deploy.engine
+        let v2 = try #require(try await engine.inspectImage(deploy.reference("v2"))).id
+        await engine.addTag("alice/blog:latest", to: v2)
+        _ = try await deploy.publish("v3")
+        let listed = try await SiteLocator.siteImages(deploy.identity, on: engine)
+        try await engine.tagImage(deploy.reference("v3"), repository: "alice/blog", tag: "latest")
+
+        let removed = try await deploy.control.removeVersions(of: deploy.identity, beyond: 1, images: listed,
+                                                              movedNames: ["alice/blog:latest"])
+        #expect(Set(removed.map(\.version)) == ["v1", "v2"])
+        let v3 = try #require(try await engine.inspectImage(deploy.reference("v3"))).id
+        #expect(try await engine.inspectImage("alice/blog:latest")?.id == v3, "latest still names the new version")
+        #expect(try await engine.inspectImage(deploy.reference("v2")) == nil)
+        #expect(await deploy.siteVersion()?.version == "v3")
     }
 }
 

@@ -13,9 +13,9 @@ struct SiteRecoveryTests {
     }
 
     /// The state-changing calls of a publish of v3 over v2: 1 take the lock; 2, 3 create and start the staging
-    /// container (then its check); 4 park the old one; 5 create the final one; 6 stop the old; 7 start the final
-    /// (then its check); 8 remove the old (the commit); 9 remove the staging one; 10 drop the pending mark;
-    /// 11 release the lock. 12: not killed.
+    /// container (then its check); then, as the two run side by side, the staging one's removal, and the switch:
+    /// park the old one, create the final one, stop the old, start the final (then its check), remove the old (the
+    /// commit), drop the pending mark; 11 release the lock. 12: not killed.
     static let steps = Array(1...12)
 
     @Test("killed before step N, then the next command", arguments: steps, NextCommand.allCases)

@@ -29,6 +29,29 @@ struct DeploySafetyTests {
         Set(try await fixture.containers().compactMap(\.name))
     }
 
+    @Test("a republish on the local engine is checked on a loopback port the engine picks, outside the host's range, and leaves no staging container",
+          .timeLimit(.minutes(6)))
+    func stagingOnAnEnginePickedPort() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try OperateTests.site(fixture, saying: "First")
+            let url = try #require(try OperateTests.publish(fixture, site)["url"] as? String)
+            try OperateTests.write("Second", to: site)
+            let outcome = try fixture.cli().run(["publish", site, "--user", fixture.user, "--json"])
+            #expect(outcome.status == 0, "\(outcome)")
+            let check = try #require(outcome.jsonLines.first {
+                $0["stage"] as? String == "check" && $0["state"] as? String == "started"
+            }, "\(outcome)")
+            let stagingURL = try #require(check["detail"] as? String)
+            let stagingPort = try #require(URLComponents(string: stagingURL)?.port, "\(stagingURL)")
+            #expect(stagingURL.hasPrefix("http://127.0.0.1:"), "\(stagingURL)")
+            #expect(!DockerHost.defaultPorts.contains(stagingPort), "\(stagingURL)")
+            #expect(outcome.result?["url"] as? String == url, "the site kept its port")
+            #expect(await OperateTests.serves(url)?.contains("Second") == true)
+            #expect(try await names(fixture) == [SiteIdentity(user: fixture.user, site: "hello").containerName],
+                    "the staging container is gone when the publish returns")
+        }
+    }
+
     @Test("kill -9 in the check: the old version serves throughout, sites says what happened, start recovers",
           .timeLimit(.minutes(6)))
     func killedPublishThenStart() async throws {

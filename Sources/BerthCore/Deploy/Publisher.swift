@@ -124,12 +124,15 @@ public struct Publisher: Sendable {
         let events = timer.events
         let (identity, options, summary, memory, portRequest) =
             (plan.identity, plan.options, plan.summary, plan.memory, plan.portRequest)
+        let buildEngine = builder?.engine ?? engine
+        // The site's images before the build (see `FailedImageCleanup`), listed while the site is recovered: the
+        // recovery only removes images, and one it removes is not this publish's to clean up either.
+        async let siteImagesBefore = FailedImageCleanup.siteImages(identity, on: buildEngine)
         let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
         for action in recovered { events(.warning("recovered from an interrupted publish: \(action)")) }
         let existing = try await existingContainer(identity)
         let hostnames = try await edgeHostnames(identity, options: options, siteDomains: plan.siteDomains)
         let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
-        let buildEngine = builder?.engine ?? engine
         let base = try await prepareBaseImage(plan.baseImage, on: buildEngine, pull: options.pullBaseImage,
                                               registry: registry, timer: &timer)
         if let existing, existing.labels[EdgeLabel.domains] == hostnames.map(EdgeLabel.value),
@@ -147,10 +150,8 @@ public struct Publisher: Sendable {
         let repository = identity.repository(registry: registry)
         let version = options.tag ?? base.version(of: summary)
         let image = "\(repository):\(version)"
-        // Read while the registry's credentials are checked: whether this version's image exists, and the site's
-        // images before the build (see `FailedImageCleanup`).
+        // Read while the registry's credentials are checked: whether this version's image exists.
         async let imageBefore = buildEngine.inspectImage(image)
-        async let siteImagesBefore = FailedImageCleanup.siteImages(identity, on: buildEngine)
         let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
         var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
             .merging(base.labels) { _, base in base }
@@ -192,6 +193,8 @@ public struct Publisher: Sendable {
         // A delta is made where the running version's layers are: on the target, even with a build host.
         var imageEngine = buildEngine
         let replaced: Replacement.Outcome
+        // The site's images for `--keep` (see `removeOldVersions`), listed once the new one is on the host.
+        var listedForPruning: Task<[ImageSummary]?, Never>?
         do {
             if let basis = deltaPlan.basis {
                 do {
@@ -234,6 +237,7 @@ public struct Publisher: Sendable {
                                                  portRequest: portRequest, labels: labels, checkPath: plan.checkPath)
             let staged: Replacement.Staged
             if let registry, builder == nil || imagePath.path == .delta {
+                listedForPruning = listSiteImages(identity)
                 // The image is already on the target: its push and its staged check do not wait for each other.
                 staged = try await PushWhileStaging(replacement: replacement, version: newVersion,
                                                     checkTimeout: options.checkTimeout)
@@ -258,20 +262,27 @@ public struct Publisher: Sendable {
                     }
                     timer.finish(.pull)
                 }
+                listedForPruning = listSiteImages(identity)
                 staged = try await replacement.stage(newVersion, checkTimeout: options.checkTimeout, timer: &timer)
             }
             replaced = try await replacement.switchOver(to: staged, timer: &timer)
         } catch {
+            listedForPruning?.cancel()
             await madeImage.remove()
             throw error
         }
-        // What follows the switch runs side by side: moving `latest`, removing versions beyond --keep, and
-        // (begun by the switch) removing the staging container.
-        async let latestMoved: Void = markLatest(image: image, repository: repository, registry: registry,
-                                                 buildEngine: imageEngine, registryAuth: registryAuth, events: events)
-        async let removed = removeOldVersions(identity, keep: options.keepVersions, events: events)
-        let removedVersions = await removed
-        await latestMoved
+        // What follows the switch runs side by side, once `latest` names the new version on the hosts: pushing
+        // `latest`, removing versions beyond --keep, and (begun after the staging check) removing the staging
+        // container.
+        let latestTagged = await tagLatest(image: image, repository: repository, buildEngine: imageEngine,
+                                           events: events)
+        async let latestPushed: Void = latestTagged && registry != nil
+            ? pushLatest(repository: repository, buildEngine: imageEngine, registryAuth: registryAuth, events: events)
+            : ()
+        let removedVersions = await removeOldVersions(identity, keep: options.keepVersions,
+                                                      listed: await listedForPruning?.value,
+                                                      moved: ["\(repository):latest"], events: events)
+        await latestPushed
         await replaced.stagingRemoval.value
         if let builder {
             await SiteControl(host: builder.host, engine: builder.engine).removeBuildImages(of: identity, events: events)
@@ -325,9 +336,15 @@ public struct Publisher: Sendable {
 
     /// Keeps the newest `keep` versions' images once the new version serves. A failure here does not fail the
     /// publish: the site serves, and what was left is named in a warning.
-    func removeOldVersions(_ identity: SiteIdentity, keep: Int, events: EventHandler) async -> [String] {
+    ///
+    /// The site's images may have been `listed` before the switch, while the new version started (listing every
+    /// image takes the engine a tenth of a second or more): between then and now only the new version's pending
+    /// mark and the `moved` names (`latest`, already moved to the new version) change.
+    func removeOldVersions(_ identity: SiteIdentity, keep: Int, listed: [ImageSummary]? = nil,
+                           moved: Set<String> = [], events: EventHandler) async -> [String] {
         do {
-            return try await SiteControl(host: host, engine: engine).removeVersions(of: identity, beyond: keep)
+            return try await SiteControl(host: host, engine: engine)
+                .removeVersions(of: identity, beyond: keep, images: listed, movedNames: moved)
                 .map(\.version)
         } catch {
             events(.warning("the new version serves, but older versions were not all removed: \(error)"))
@@ -345,20 +362,33 @@ public struct Publisher: Sendable {
         }
     }
 
-    /// Points `latest` at the version that now serves, on the hosts and in the registry. The site already serves,
-    /// so a failure here is a warning, not a failed publish.
-    private func markLatest(image: String, repository: String, registry: String?, buildEngine: DockerEngine,
-                            registryAuth: String, events: EventHandler) async {
+    /// Points `latest` at the version that now serves, on the hosts (then `pushLatest` in the registry). The site
+    /// already serves, so a failure here is a warning, not a failed publish. Returns whether it moved.
+    private func tagLatest(image: String, repository: String, buildEngine: DockerEngine,
+                           events: EventHandler) async -> Bool {
         do {
             try await engine.tagImage(image, repository: repository, tag: "latest")
             if builder != nil { try await buildEngine.tagImage(image, repository: repository, tag: "latest") }
-            if registry != nil {
-                try await push(repository: repository, tag: "latest", from: buildEngine, registryAuth: registryAuth,
-                               events: events)
-            }
+            return true
+        } catch {
+            events(.warning("the new version serves, but \(repository):latest could not be moved to it: \(error)"))
+            return false
+        }
+    }
+
+    private func pushLatest(repository: String, buildEngine: DockerEngine, registryAuth: String,
+                            events: EventHandler) async {
+        do {
+            try await push(repository: repository, tag: "latest", from: buildEngine, registryAuth: registryAuth,
+                           events: events)
         } catch {
             events(.warning("the new version serves, but \(repository):latest could not be moved to it: \(error)"))
         }
+    }
+
+    /// The site's images on the host, listed beside what follows (nil when the engine could not say).
+    private func listSiteImages(_ identity: SiteIdentity) -> Task<[ImageSummary]?, Never> {
+        Task { [engine] in try? await SiteLocator.siteImages(identity, on: engine) }
     }
 
     /// With an edge on the host: the site's names, its default one first, none of them served by another site

@@ -6,7 +6,8 @@ import Logging
 /// The new version first runs as `…--next` on a staging port, with restart policy "no" so that nothing ever brings
 /// it back by itself, and is checked there while the previous version keeps serving. Only then does `Switchover`
 /// move the site's name and port to a container of the same image. A version that fails its check (or crashes,
-/// noticed at once) is removed and the previous one was never touched.
+/// noticed at once) is removed and the previous one was never touched. A staging container that passed its check
+/// has done its work: its removal begins at once and runs beside the switch.
 struct Replacement {
     let host: DockerHost
     let engine: any ContainerEngine
@@ -28,7 +29,8 @@ struct Replacement {
         /// From stopping the previous container to the new one's first 200 on the site's port; nil when there was
         /// no previous container running.
         var switchSeconds: Double?
-        /// The staging container's removal, begun after the switch; awaited before the site's lock is released.
+        /// The staging container's removal, begun once it passed its check; awaited before the site's lock is
+        /// released.
         var stagingRemoval: Task<Void, Never>
     }
 
@@ -40,25 +42,32 @@ struct Replacement {
         var portRequest: PortRequest
         var labels: [String: String]
         var checkPath: String?
+
+        /// The container of this version on `port`: with `restart` "no" for the staging one, which must never come
+        /// back by itself, and bound where only berth's check asks it.
+        func spec(on host: DockerHost, network: String, port: Int?, restart: RestartPolicy,
+                  extraLabels: [String: String]) -> ContainerCreate {
+            SiteContainerSpec.make(image: image, server: server, memory: memory, host: host, hostPort: port,
+                                   labels: labels.merging(extraLabels) { _, new in new }, network: network,
+                                   restartPolicy: restart, bindAddress: restart == .no ? host.directBindAddress : nil)
+        }
     }
 
     /// A new version that has answered 200 on its staging port; the previous version has not been touched.
     struct Staged {
         var version: Version
-        var containerID: String
         var url: String
+        /// The staging container's removal (killing it is most of the cost), begun as soon as it passed its
+        /// check: the final container is a new one of the same image, so the staging one serves nothing more.
+        /// Whoever ends the replacement awaits it.
+        var removal: Task<Void, Never>
         var network: String
         var sitePorts: [Int]
         var edgePlan: EdgePlan?
 
-        /// The container of this version on `port`: with `restart` "no" for the staging one, which must never come
-        /// back by itself, and bound where only berth's check asks it.
         func spec(on host: DockerHost, port: Int?, restart: RestartPolicy,
                   extraLabels: [String: String]) -> ContainerCreate {
-            SiteContainerSpec.make(image: version.image, server: version.server, memory: version.memory, host: host,
-                                   hostPort: port, labels: version.labels.merging(extraLabels) { _, new in new },
-                                   network: network, restartPolicy: restart,
-                                   bindAddress: restart == .no ? host.directBindAddress : nil)
+            version.spec(on: host, network: network, port: port, restart: restart, extraLabels: extraLabels)
         }
     }
 
@@ -77,17 +86,17 @@ struct Replacement {
     /// up to its switch). A version that fails is removed; the previous one was never touched.
     func stage(_ version: Version, checkTimeout: Duration, timer: inout StageTimer) async throws -> Staged {
         timer.start(.run, detail: host.name)
+        async let ensuredNetwork = SiteNetwork(engine: engine).ensure()
         try await removeLeftover(named: identity.stagingContainerName)
-        let network = try await SiteNetwork(engine: engine).ensure()
+        let network = try await ensuredNetwork
         let sitePorts = try await candidatePorts(version.portRequest)
         let previousState = existing.map { $0.state.running ? "running" : "stopped" } ?? "none"
         let edgePlan: EdgePlan?
         if host.edge != nil { edgePlan = try await planEdge(labels: version.labels) } else { edgePlan = nil }
-        var staged = Staged(version: version, containerID: "", url: "", network: network, sitePorts: sitePorts,
-                            edgePlan: edgePlan)
         let avoided = Set(edgePlan?.reserved ?? Array(sitePorts.prefix(1)))
-        let staging = try await startStaging(avoiding: avoided) { [staged, host] port in
-            staged.spec(on: host, port: port, restart: .no, extraLabels: [Self.previousStateLabel: previousState])
+        let staging = try await startStaging(avoiding: avoided) { [host] port in
+            version.spec(on: host, network: network, port: port, restart: .no,
+                         extraLabels: [Self.previousStateLabel: previousState])
         }
         if let edgePlan {
             do {
@@ -112,14 +121,13 @@ struct Replacement {
             throw PublishError.checkFailed(url: stagingURL, reason: ServeCheck.reason(for: error), logs: logs,
                                            previous: untouched)
         }
-        staged.containerID = staging.id
-        staged.url = stagingURL
-        return staged
+        let removal = Task { [self] in _ = await discard(staging.id, keepingLogs: false) }
+        return Staged(version: version, url: stagingURL, removal: removal, network: network, sitePorts: sitePorts,
+                      edgePlan: edgePlan)
     }
 
-    /// Puts a staged version in place of the previous one (the rest of the check stage). The staging container is
-    /// removed in the background once the switch is done: the caller awaits `stagingRemoval` before it lets go of
-    /// the site's lock.
+    /// Puts a staged version in place of the previous one (the rest of the check stage). The staging container's
+    /// removal, begun by `stage`, runs on: the caller awaits `stagingRemoval` before it lets go of the site's lock.
     func switchOver(to staged: Staged, timer: inout StageTimer) async throws -> Outcome {
         let (version, checkPath) = (staged.version, staged.version.checkPath)
         let switched: Switchover.Outcome
@@ -147,24 +155,22 @@ struct Replacement {
                 }
             }
         } catch {
-            await discard(staged.containerID, keepingLogs: false)
+            await staged.removal.value
             throw error
         }
-        // Killing and removing the staging container takes the engine a few tenths of a second: it runs beside
-        // what follows the switch. Nothing needs its logs any more.
-        let stagingRemoval = Task { [self] in _ = await discard(staged.containerID, keepingLogs: false) }
         if let version = version.labels[BerthLabel.version] {
             // It has served on the site's port: it is a version one can roll back to now.
             _ = try? await engine.removeImage(identity.pendingReference(version: version))
         }
         timer.finish(.check)
         return Outcome(containerID: switched.id, url: url ?? host.url(port: switched.port),
-                       switchSeconds: switched.gapSeconds, stagingRemoval: stagingRemoval)
+                       switchSeconds: switched.gapSeconds, stagingRemoval: staged.removal)
     }
 
-    /// Removes a staged version that will not be switched to (the publish failed after staging it).
+    /// Waits for the removal of a staged version that will not be switched to (the publish failed after staging
+    /// it).
     func abandon(_ staged: Staged) async {
-        await discard(staged.containerID, keepingLogs: false)
+        await staged.removal.value
     }
 
     /// How the site sits behind the host's edge: its names (from the labels the publish gives, else the ones it
@@ -230,10 +236,31 @@ struct Replacement {
 
     /// Starts the staging container on a free port of the host's range other than `avoiding` (the site's own),
     /// or on one the engine picks when the range has none left.
+    ///
+    /// On a host reached on loopback, where berth runs beside the engine, the engine picks the port at once: berth
+    /// reaches any loopback port there, and finding a free one of the range costs a listing of every container and
+    /// an inspection of each stopped site, most of the run stage on a host with many. A port it picks inside the
+    /// range or among `avoiding` (its own range overlapping the host's) is given back and the range is searched.
     func startStaging(avoiding: Set<Int>, spec: (Int?) -> ContainerCreate) async throws -> (id: String, port: Int) {
+        if host.directBindAddress == "127.0.0.1" {
+            do {
+                let started = try await startStaging(on: [nil], spec: spec)
+                if !host.ports.contains(started.port), !avoiding.contains(started.port) { return started }
+                await discard(started.id, keepingLogs: false)
+            } catch let error as EngineError where error.isPortInUse {
+                // Something outside the engine listens on the port it picked.
+            }
+        }
         let allocator = PortAllocator(engine: engine, host: host)
         let free = allocator.candidates(excluding: try await allocator.portsInUse().union(avoiding))
-        let ports: [Int?] = Array(free.prefix(10)) + [nil]
+        return try await startStaging(on: Array(free.prefix(10)) + [nil], spec: spec)
+    }
+
+    /// Starts the staging container on the first of `ports` it gets (nil: one the engine picks).
+    private func startStaging(on ports: [Int?], spec: (Int?) -> ContainerCreate) async throws
+        -> (id: String, port: Int)
+    {
+        let untouched = existing == nil ? PreviousVersion.none : .untouched(running: existing?.state.running ?? false)
         var lastError: (any Error)?
         for port in ports {
             let id = try await engine.createContainer(name: identity.stagingContainerName, config: spec(port))
@@ -247,20 +274,30 @@ struct Replacement {
             } catch {
                 let logs = await discard(id)
                 if error is CancellationError { throw error }
-                throw PublishError.startFailed(reason: "\(error)", logs: logs,
-                                               previous: existing == nil ? .none
-                                                   : .untouched(running: existing?.state.running ?? false))
+                throw PublishError.startFailed(reason: "\(error)", logs: logs, previous: untouched)
             }
             var bound = port
             if bound == nil { bound = try? await publishedPort(of: id) }
             guard let port = bound else {
-                await discard(id)
-                throw PublishError.startFailed(reason: "the engine published no port for the new container",
-                                               logs: [], previous: .none)
+                // A container that exited at once (its server could not start) has no published port any more.
+                let reason = await exitReason(of: id) ?? "the engine published no port for the new container"
+                let logs = await discard(id)
+                throw PublishError.startFailed(reason: reason, logs: logs, previous: untouched)
             }
             return (id, port)
         }
         throw lastError ?? PublishError.noFreePort(host: host.name, range: host.ports)
+    }
+
+    /// Why a container is no longer simply running (as its check would say), or nil while it runs.
+    private func exitReason(of id: String) async -> String? {
+        do {
+            try await ServeCheck.whileRunning(id, engine: engine, probe: probe, url: "", timeout: .zero)
+                .stillWorthWaiting()
+            return nil
+        } catch {
+            return ServeCheck.reason(for: error)
+        }
     }
 
     /// The host port the engine bound for a container started with a port of its choosing.

@@ -169,9 +169,21 @@ public struct SiteControl: Sendable {
 
     /// Removes the images of the site's versions beyond the newest `keep`, never the one its container uses.
     /// Returns the versions removed.
-    public func removeVersions(of identity: SiteIdentity, beyond keep: Int) async throws -> [SiteVersion] {
-        let history = try await locator.history(of: identity)
-        let (removed, failures) = await deleteImages(of: history.versionsBeyond(keep: keep))
+    ///
+    /// - Parameters:
+    ///   - images: the site's images as listed earlier (a publish lists them while its new version starts); nil:
+    ///     listed now.
+    ///   - movedNames: names that may have moved to another image since `images` were listed (a publish's
+    ///     `latest`): never removed through a version that had them then.
+    public func removeVersions(of identity: SiteIdentity, beyond keep: Int, images: [ImageSummary]? = nil,
+                               movedNames: Set<String> = []) async throws -> [SiteVersion] {
+        let history = try await locator.history(of: identity, images: images)
+        let beyond = history.versionsBeyond(keep: keep).map { version in
+            var version = version
+            version.tags.removeAll(where: movedNames.contains)
+            return version
+        }
+        let (removed, failures) = await deleteImages(of: beyond)
         guard failures.isEmpty else {
             throw SiteOperationError.imagesNotRemoved(identity, host: host.name, failures: failures)
         }

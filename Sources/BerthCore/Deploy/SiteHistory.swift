@@ -112,12 +112,19 @@ extension SiteLocator {
                            versions: Self.versions(of: ownImages, container: container))
     }
 
-    /// The site's history when its identity is already known (after a publish).
-    func history(of identity: SiteIdentity) async throws -> SiteHistory {
+    /// The site's history when its identity is already known (after a publish), from its images as `images` lists
+    /// them (nil: as listed now).
+    func history(of identity: SiteIdentity, images listed: [ImageSummary]? = nil) async throws -> SiteHistory {
         let container = try await containers(user: identity.user, site: identity.site).first
-        let images = try await engine.listImages(labelFilters: identity.labels.map { "\($0.key)=\($0.value)" })
+        let images: [ImageSummary]
+        if let listed { images = listed } else { images = try await Self.siteImages(identity, on: engine) }
         return SiteHistory(host: host.name, identity: identity, container: container,
                            versions: Self.versions(of: images, container: container))
+    }
+
+    /// The images that carry the site's labels.
+    static func siteImages(_ identity: SiteIdentity, on engine: any ContainerEngine) async throws -> [ImageSummary] {
+        try await engine.listImages(labelFilters: identity.labels.map { "\($0.key)=\($0.value)" })
     }
 
     static func versions(of images: [ImageSummary], container: SiteContainer?) -> [SiteVersion] {

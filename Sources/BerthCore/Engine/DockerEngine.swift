@@ -211,7 +211,16 @@ public final class DockerEngine: Sendable {
             metadata: ["method": "\(request.method)", "path": "\(request.path)", "endpoint": "\(endpoint)"]
         )
         do {
-            return try await client.execute(httpRequest, deadline: deadline, logger: logger)
+            let sent = ContinuousClock.now
+            let response = try await client.execute(httpRequest, deadline: deadline, logger: logger)
+            // With the request's line, what `--log-file` shows of where a command's time goes.
+            let waited = (ContinuousClock.now - sent).components
+            logger.debug(
+                "docker answer",
+                metadata: ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status.code)",
+                           "ms to its head": "\(waited.seconds * 1000 + waited.attoseconds / 1_000_000_000_000_000)"]
+            )
+            return response
         } catch let error as HTTPParserError {
             // Before any answer came: what listens there does not speak HTTP at all.
             throw EngineError.notAnEngine(endpoint, reason: "its answer is not HTTP (\(error))")
