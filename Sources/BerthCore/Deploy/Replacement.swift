@@ -57,10 +57,12 @@ struct Replacement {
     struct Staged {
         var version: Version
         var url: String
+        var stagingID: String
         /// The staging container's removal (killing it is most of the cost), begun as soon as it passed its
         /// check: the final container is a new one of the same image, so the staging one serves nothing more.
-        /// Whoever ends the replacement awaits it.
-        var removal: Task<Void, Never>
+        /// Whoever ends the replacement awaits it. Behind an edge it begins only after the switch (nil until
+        /// then): the staging container claims the site's names (`confirmClaim`) until the final one carries them.
+        var removal: Task<Void, Never>?
         var network: String
         var sitePorts: [Int]
         var edgePlan: EdgePlan?
@@ -121,9 +123,9 @@ struct Replacement {
             throw PublishError.checkFailed(url: stagingURL, reason: ServeCheck.reason(for: error), logs: logs,
                                            previous: untouched)
         }
-        let removal = Task { [self] in _ = await discard(staging.id, keepingLogs: false) }
-        return Staged(version: version, url: stagingURL, removal: removal, network: network, sitePorts: sitePorts,
-                      edgePlan: edgePlan)
+        let removal = edgePlan == nil ? Task { [self] in _ = await discard(staging.id, keepingLogs: false) } : nil
+        return Staged(version: version, url: stagingURL, stagingID: staging.id, removal: removal, network: network,
+                      sitePorts: sitePorts, edgePlan: edgePlan)
     }
 
     /// Puts a staged version in place of the previous one (the rest of the check stage). The staging container's
@@ -155,7 +157,7 @@ struct Replacement {
                 }
             }
         } catch {
-            await staged.removal.value
+            await stagingRemoval(staged).value
             throw error
         }
         if let version = version.labels[BerthLabel.version] {
@@ -164,13 +166,18 @@ struct Replacement {
         }
         timer.finish(.check)
         return Outcome(containerID: switched.id, url: url ?? host.url(port: switched.port),
-                       switchSeconds: switched.gapSeconds, stagingRemoval: staged.removal)
+                       switchSeconds: switched.gapSeconds, stagingRemoval: stagingRemoval(staged))
+    }
+
+    /// The staging container's removal: the one `stage` began, else (behind an edge) one begun now.
+    private func stagingRemoval(_ staged: Staged) -> Task<Void, Never> {
+        staged.removal ?? Task { [self] in _ = await discard(staged.stagingID, keepingLogs: false) }
     }
 
     /// Waits for the removal of a staged version that will not be switched to (the publish failed after staging
     /// it).
     func abandon(_ staged: Staged) async {
-        await staged.removal.value
+        await stagingRemoval(staged).value
     }
 
     /// How the site sits behind the host's edge: its names (from the labels the publish gives, else the ones it
