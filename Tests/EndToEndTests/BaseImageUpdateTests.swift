@@ -35,10 +35,11 @@ struct BaseImageUpdateTests {
             let oldBaseID = try #require(try await engine.inspectImage(base)?.id)
 
             // The base is patched and pushed under the same tag; this host keeps its old copy until it pulls.
-            let context = try EngineFixture.tarContext(files: [
-                "Dockerfile": "FROM \(fixture.nginxImage)\nLABEL berth.user=\(fixture.user) test.base=patched\n",
-            ])
-            for try await _ in engine.build(context: context, options: BuildOptions(tags: [base])) {}
+            try await engine.buildRetrying({
+                try EngineFixture.tarContext(files: [
+                    "Dockerfile": "FROM \(fixture.nginxImage)\nLABEL berth.user=\(fixture.user) test.base=patched\n",
+                ])
+            }, options: BuildOptions(tags: [base]))
             let newBaseID = try #require(try await engine.inspectImage(base)?.id)
             cleanUp.append(newBaseID)
             #expect(newBaseID != oldBaseID)

@@ -113,8 +113,8 @@ struct DeltaPublishTests {
             let update = BuildContext(
                 rootFiles: [ContextFile(name: "Dockerfile", contents: "FROM \(fixture.nginxImage)\nLABEL update=\(fixture.user)\n")],
                 tree: try SiteTree.open(root: site, rules: .empty))
-            for try await _ in fixture.engine.build(context: update.stream(),
-                                                    options: BuildOptions(tags: [baseTag], labels: [BerthLabel.user: fixture.user])) {}
+            try await fixture.engine.buildRetrying({ update.stream() },
+                                                   options: BuildOptions(tags: [baseTag], labels: [BerthLabel.user: fixture.user]))
             try change("base 3")
             let base = try publish(["--base-image", baseTag], environment: ["BERTH_TEMPLATES": templates])
             #expect((base["reason"] as? String)?.hasPrefix("the base image changed") == true, "\(base)")
@@ -201,7 +201,7 @@ struct FullBuild {
         labels[BerthLabel.version] = baseImage.version(of: summary)
         labels[DeltaLabel.recipe] = context.recipeDigest
         let tag = "\(fixture.user)/reference:\(summary.version)"
-        for try await _ in fixture.engine.build(context: context.stream(), options: BuildOptions(tags: [tag], labels: labels)) {}
+        try await fixture.engine.buildRetrying({ context.stream() }, options: BuildOptions(tags: [tag], labels: labels))
         let container = try await fixture.engine.createContainer(
             name: "reference-\(fixture.user)", config: ContainerCreate(image: tag, labels: [BerthLabel.user: fixture.user]))
         let tree = try await ServedTree(container: container, engine: fixture.engine)

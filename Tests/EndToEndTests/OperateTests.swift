@@ -241,11 +241,10 @@ struct OperateTests {
         ])
         let digest = try #require(packed.jsonLines.first?["digest"] as? String, "\(packed)")
         let tar = ByteBuffer(bytes: try Data(contentsOf: tarPath))
-        let context = AsyncStream<ByteBuffer> { $0.yield(tar); $0.finish() }
-        let build = fixture.engine.build(context: context, options: BuildOptions(
+        try await fixture.engine.buildRetrying({ AsyncStream<ByteBuffer> { $0.yield(tar); $0.finish() } },
+                                               options: BuildOptions(
             tags: ["\(fixture.user)/hello:\(version)"],
             labels: [BerthLabel.digest: digest, BerthLabel.version: version]))
-        for try await _ in build {}
     }
 
     @Test("SIGTERM (a CI runner cancelling) while a rollback is checked restores the version that was serving")

@@ -3,17 +3,17 @@
 /// (moby/moby#29011). On a shared host the base image's children are every site's first build step, so another
 /// user's `rm --images`, version pruning or failed-publish clean-up can fail a build that had nothing wrong with it.
 /// Such a build is run again, a few times, saying so.
-enum BuildCacheRace {
-    static let attempts = 3
+public enum BuildCacheRace {
+    public static let attempts = 3
 
     /// Whether `error` is the engine losing an image it was walking through, rather than a fault of the build.
-    static func isLostImage(_ error: any Error) -> Bool {
+    public static func isLostImage(_ error: any Error) -> Bool {
         guard case EngineError.inBand(_, let message) = error else { return false }
         return message.hasPrefix("unable to find image \"sha256:")
     }
 
     /// Runs `build` (given the attempt, from 1) until it succeeds, fails otherwise, or the attempts are used up.
-    static func retrying<Value>(
+    public static func retrying<Value>(
         warn: (String) -> Void,
         _ build: (Int) async throws -> Value
     ) async throws -> Value {
