@@ -112,7 +112,6 @@ struct Replacement {
 
         let stagingURL = host.url(port: staging.port)
         timer.start(.check, detail: stagingURL)
-        let untouched = existing == nil ? PreviousVersion.none : .untouched(running: previousState == "running")
         do {
             try await ServeCheck.whileRunning(staging.id, engine: engine, probe: probe,
                                               url: ServeCheck.url(stagingURL, path: version.checkPath),
@@ -121,7 +120,7 @@ struct Replacement {
             let logs = await discard(staging.id)
             if error is CancellationError { throw error }
             throw PublishError.checkFailed(url: stagingURL, reason: ServeCheck.reason(for: error), logs: logs,
-                                           previous: untouched)
+                                           previous: previousUntouched)
         }
         let removal = edgePlan == nil ? Task { [self] in _ = await discard(staging.id, keepingLogs: false) } : nil
         return Staged(version: version, url: stagingURL, stagingID: staging.id, removal: removal, network: network,
@@ -263,11 +262,15 @@ struct Replacement {
         return try await startStaging(on: Array(free.prefix(10)) + [nil], spec: spec)
     }
 
+    /// What became of the previous version when the new one fails before the switch: nothing.
+    private var previousUntouched: PreviousVersion {
+        existing.map { .untouched(running: $0.state.running) } ?? .none
+    }
+
     /// Starts the staging container on the first of `ports` it gets (nil: one the engine picks).
     private func startStaging(on ports: [Int?], spec: (Int?) -> ContainerCreate) async throws
         -> (id: String, port: Int)
     {
-        let untouched = existing == nil ? PreviousVersion.none : .untouched(running: existing?.state.running ?? false)
         var lastError: (any Error)?
         for port in ports {
             let id = try await engine.createContainer(name: identity.stagingContainerName, config: spec(port))
@@ -281,7 +284,7 @@ struct Replacement {
             } catch {
                 let logs = await discard(id)
                 if error is CancellationError { throw error }
-                throw PublishError.startFailed(reason: "\(error)", logs: logs, previous: untouched)
+                throw PublishError.startFailed(reason: "\(error)", logs: logs, previous: previousUntouched)
             }
             var bound = port
             if bound == nil { bound = try? await publishedPort(of: id) }
@@ -289,7 +292,7 @@ struct Replacement {
                 // A container that exited at once (its server could not start) has no published port any more.
                 let reason = await exitReason(of: id) ?? "the engine published no port for the new container"
                 let logs = await discard(id)
-                throw PublishError.startFailed(reason: reason, logs: logs, previous: untouched)
+                throw PublishError.startFailed(reason: reason, logs: logs, previous: previousUntouched)
             }
             return (id, port)
         }
