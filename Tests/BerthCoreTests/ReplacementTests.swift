@@ -85,7 +85,7 @@ struct ReplacementTests {
         let engine = deploy.engine
         let removalBeforeFinalStart = Recorder<Bool>()
         await engine.onCall { call in
-            guard call == "start \(deploy.siteName)" else { return }
+            guard call == "connect \(deploy.siteName)" else { return }
             // The switch waits here until the staging container's removal is under way (or 2 s have passed).
             let deadline = ContinuousClock.now + .seconds(2)
             while ContinuousClock.now < deadline {
@@ -104,11 +104,104 @@ struct ReplacementTests {
         #expect(await engine.containerNames == [deploy.siteName], "nothing left when the publish returns")
     }
 
+    @Test("the final container starts on the parking network beside the staging one; the switch only joins it to the sites' network")
+    func finalStartedAhead() async throws {
+        let deploy = try await FakeDeploy.serving()
+        let engine = deploy.engine
+        let seenBeforeStop = Recorder<String>()
+        await engine.onCall { call in
+            guard call == "stop \(deploy.identity.parkedContainerName)" else { return }
+            let final = await engine.container(named: deploy.siteName)
+            seenBeforeStop.add("final \(final?.status ?? "-") port=\(final?.boundPort.map(String.init) ?? "-")")
+            seenBeforeStop.add("old answers \(await deploy.answer() ?? 0)")
+        }
+        let outcome = try await deploy.publish("v3")
+        #expect(seenBeforeStop.values == ["final running port=-", "old answers 200"],
+                "the final container ran before the old one stopped, holding no port: \(seenBeforeStop.values)")
+        let calls = await engine.calls
+        let preparedStart = try #require(calls.firstIndex(of: "start \(deploy.preparedName)"), "\(calls)")
+        let stop = try #require(calls.firstIndex(of: "stop \(deploy.identity.parkedContainerName)"))
+        let connect = try #require(calls.firstIndex(of: "connect \(deploy.siteName)"))
+        #expect(preparedStart < stop && stop < connect)
+        #expect(!calls[preparedStart...].contains("start \(deploy.siteName)"),
+                "no container starts during the switch: \(calls)")
+        #expect(calls.contains("disconnect \(deploy.siteName)"), "it leaves the parking network")
+        let parking = try #require(await engine.listNetworks(named: SiteNetwork.parkingName).first)
+        #expect(parking.internal == true && parking.options?[SiteNetwork.iccOption] == "false")
+        #expect(await deploy.siteVersion()?.version == "v3")
+        #expect(await deploy.answer() == 200)
+        #expect(outcome.url == "http://127.0.0.1:8000/")
+        #expect(await engine.containerNames == [deploy.siteName])
+        #expect(await engine.container(named: deploy.siteName)?.config.hostConfig.restartPolicy?.name
+                == "unless-stopped")
+    }
+
+    @Test("joining the sites' network fails (the port is taken): the old version gets its name back and serves again")
+    func joinFails() async throws {
+        let deploy = try await FakeDeploy.serving()
+        await deploy.engine.inject(.fail(.api(operation: "connect", status: 500, message:
+            "Bind for 127.0.0.1:8000 failed: port is already allocated")),
+                                   where: { $0 == "connect \(deploy.siteName)" })
+        do {
+            _ = try await deploy.publish("v3")
+            Issue.record("the publish succeeded")
+        } catch let error as PublishError {
+            #expect("\(error)".contains("port 8000 on local is already in use"), "\(error)")
+        }
+        #expect(await deploy.siteVersion()?.version == "v2")
+        #expect(await deploy.siteVersion()?.running == true)
+        #expect(await deploy.answer() == 200)
+        #expect(await deploy.engine.containerNames == [deploy.siteName])
+    }
+
+    @Test("an engine that publishes ports only at a start: the final container is started again on the sites' network")
+    func portsOnlyAtStart() async throws {
+        let deploy = try await FakeDeploy.serving()
+        await deploy.engine.publishPortsOnlyAtStart()
+        _ = try await deploy.publish("v3")
+        let calls = await deploy.engine.calls
+        let connect = try #require(calls.firstIndex(of: "connect \(deploy.siteName)"), "\(calls)")
+        #expect(calls[connect...].contains("start \(deploy.siteName)"), "\(calls)")
+        #expect(await deploy.siteVersion()?.version == "v3")
+        #expect(await deploy.answer() == 200)
+        #expect(await deploy.engine.containerNames == [deploy.siteName])
+    }
+
+    @Test("a final container started ahead that exited meanwhile is not used: the switch starts one as before")
+    func preparedExited() async throws {
+        let deploy = try await FakeDeploy.serving()
+        let engine = deploy.engine
+        // The staging check's first request stops it: both have started by then.
+        _ = try await deploy.publish("v3", probe: FakeSiteProbe(engine: engine, before: {
+            try? await engine.stopContainer(deploy.preparedName, timeoutSeconds: 0)
+        }))
+        let calls = await engine.calls
+        #expect(calls.contains("remove \(deploy.preparedName)"), "\(calls)")
+        #expect(calls.contains("start \(deploy.siteName)"), "\(calls)")
+        #expect(await deploy.siteVersion()?.version == "v3")
+        #expect(await deploy.answer() == 200)
+        #expect(await engine.containerNames == [deploy.siteName])
+    }
+
+    @Test("a version that fails its staging check: the final container started ahead goes too")
+    func failedCheckRemovesPrepared() async throws {
+        let deploy = try await FakeDeploy.serving()
+        await #expect(throws: PublishError.self) {
+            try await deploy.publish("v3", server: .answers(503), checkTimeout: .milliseconds(500))
+        }
+        #expect(await deploy.engine.calls.contains("start \(deploy.preparedName)"))
+        #expect(await deploy.siteVersion()?.version == "v2")
+        #expect(await deploy.answer() == 200)
+        #expect(await deploy.engine.containerNames == [deploy.siteName])
+    }
+
     @Test("a switch that fails after the staging check: the staging container is gone too, the old one serves")
     func failedSwitchRemovesStaging() async throws {
         let deploy = try await FakeDeploy.serving()
-        await deploy.engine.inject(.fail(.api(operation: "create", status: 500, message: "no space left")),
-                                   where: { $0 == "create \(deploy.siteName)" })
+        for name in [deploy.siteName, deploy.preparedName] {
+            await deploy.engine.inject(.fail(.api(operation: "create", status: 500, message: "no space left")),
+                                       where: { $0 == "create \(name)" })
+        }
         await #expect(throws: PublishError.self) { try await deploy.publish("v3") }
         #expect(await deploy.siteVersion()?.version == "v2")
         #expect(await deploy.answer() == 200)
@@ -161,6 +254,9 @@ struct ReplacementTests {
     func finalCrashLoop() async throws {
         let deploy = try await FakeDeploy.serving()
         let engine = deploy.engine
+        // The switch starts the final container (none was started ahead).
+        await engine.inject(.fail(.api(operation: "create", status: 500, message: "no space left")),
+                            where: { $0 == "create \(deploy.preparedName)" })
         await engine.onCall { call in
             // It served on staging; on the site's port (restart unless-stopped) it crashes.
             if call == "create \(deploy.siteName)" {
@@ -186,8 +282,10 @@ struct ReplacementTests {
     @Test("when starting the final container fails, the old one gets its name back and is started again")
     func finalStartFails() async throws {
         let deploy = try await FakeDeploy.serving()
-        await deploy.engine.inject(.fail(.api(operation: "start", status: 500, message: "OCI runtime failed")),
-                                   where: { $0 == "start \(deploy.siteName)" })
+        for name in [deploy.siteName, deploy.preparedName] {
+            await deploy.engine.inject(.fail(.api(operation: "start", status: 500, message: "OCI runtime failed")),
+                                       where: { $0 == "start \(name)" })
+        }
         await #expect(throws: PublishError.self) { try await deploy.publish("v3") }
         #expect(await deploy.siteVersion()?.version == "v2")
         #expect(await deploy.answer() == 200)

@@ -1,5 +1,7 @@
 /// A warning for a build context far larger than a static site needs, naming its biggest files: a stray file (a
 /// sparse 400 MB disk image, a video, a backup) otherwise ends up in the image without a word.
+import Synchronization
+
 public enum LargeContextWarning {
     /// Above this many bytes of context, publish warns.
     public static let threshold: Int64 = 100 << 20
@@ -31,5 +33,25 @@ public enum LargeContextWarning {
 
     private static func isBigger(_ lhs: (path: String, size: Int64), _ rhs: (path: String, size: Int64)) -> Bool {
         lhs.size != rhs.size ? lhs.size > rhs.size : lhs.path < rhs.path
+    }
+
+    /// Gives the warning for a site at most once, however many times it is packed (a publish behind an edge
+    /// packs it again when its network did not exist yet).
+    final class Once: Sendable {
+        private let tree: SiteTree
+        private let given = Mutex(false)
+        private let give: @Sendable (String) -> Void
+
+        init(tree: SiteTree, give: @escaping @Sendable (String) -> Void) {
+            self.tree = tree
+            self.give = give
+        }
+
+        func check(_ summary: ContextSummary) throws {
+            guard let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: tree),
+                  given.withLock({ given in defer { given = true }; return !given })
+            else { return }
+            give(warning)
+        }
     }
 }

@@ -34,8 +34,8 @@ public struct Publisher: Sendable {
     {
         var timer = StageTimer(events: events, logger: logger)
 
-        // Everything that can be wrong with the input is found before the engine is asked anything but the reads
-        // of a delta's prefetch, whose failures are left to the planner.
+        // What is wrong with the site's settings is found before the engine is asked anything; what is wrong with
+        // its files is found by the pack, which runs beside the engine's reads and whose errors come first.
         timer.start(.pack, detail: sitePath)
         let site = try Site.load(path: sitePath, dereference: options.dereference)
         let identity = try site.identity(name: options.siteName, user: options.user)
@@ -48,92 +48,113 @@ public struct Publisher: Sendable {
         let knownGateway = host.edge == nil ? nil : (try? await SiteNetwork(engine: engine).existingGateway()) ?? nil
         var context = try site.buildContext(templates: templates, identity: identity, server: server,
                                             baseImage: baseImage, trustedProxy: knownGateway)
-        // The running version's manifest is read while the site is packed (see `DeltaPrefetch`).
+        // The running version's manifest is read while the site is packed (see `DeltaPrefetch`), and so is
+        // everything the engine can say before the site's digest is known (see `SitePacking`).
         let wantsDelta = !site.config.precompress && environment[DeltaPlanner.switchVariable] != "off"
-        async let prefetched = wantsDelta ? DeltaPrefetch.read(identity, from: engine) : nil
-        var (summary, manifest) = try await context.summaryAndManifest()
-        if let warning = try LargeContextWarning.text(byteCount: summary.byteCount, tree: site.tree) {
-            events(.warning(warning))
-        }
-        timer.finish(.pack)
+        let prefetching = Task { [engine] in wantsDelta ? await DeltaPrefetch.read(identity, from: engine) : nil }
+        defer { prefetching.cancel() }
         if site.config.checkPath == nil, !site.tree.ships(file: "index.html") {
             events(.warning("\(sitePath) has no index.html at its root, so / has nothing to serve and the check "
                 + "will fail; add one, or set check_path in berth.yml to a page the site has"))
         }
-
-        try await engine.ping()
-        try await HostMemoryCheck.check(memory, on: host, engine: engine)
-        if case .tcp = host.endpoint.transport, !host.endpoint.isLoopback {
-            events(.warning("\(host.name)'s engine is reached over plain TCP (\(host.endpoint)): anyone who can reach "
-                + "that port controls its Docker; use TLS (a 'tls:' directory in the hosts file, or DOCKER_TLS_VERIFY)"))
+        let sizeWarning = LargeContextWarning.Once(tree: site.tree) { events(.warning($0)) }
+        var packing = SitePacking(context, whenPacked: sizeWarning.check)
+        defer { packing.cancel() }
+        do {
+            try await engine.ping()
+            try await HostMemoryCheck.check(memory, on: host, engine: engine)
+            if case .tcp = host.endpoint.transport, !host.endpoint.isLoopback {
+                events(.warning("\(host.name)'s engine is reached over plain TCP (\(host.endpoint)): anyone who can "
+                    + "reach that port controls its Docker; use TLS (a 'tls:' directory in the hosts file, or "
+                    + "DOCKER_TLS_VERIFY)"))
+            }
+            try await builder?.engine.ping()
+            let edge = try host.edge.map { _ throws -> EdgeController in
+                try EdgeController(host: host, engine: engine, environment: environment, logger: logger)
+            }
+            try await edge?.requireRunning()
+            if edge != nil, options.port != nil || site.config.port != nil {
+                events(.warning("\(host.name) has an edge: the site is reached through it by name, and berth picks "
+                    + "its two loopback ports itself; --port (or port: in berth.yml) is not used"))
+            }
+            if edge != nil, knownGateway == nil, let gateway = try await SiteNetwork(engine: engine).gateway() {
+                // The network did not exist (or could not be read) before packing: packed again with its gateway.
+                packing.cancel()
+                context = try site.buildContext(templates: templates, identity: identity, server: server,
+                                                baseImage: baseImage, trustedProxy: gateway)
+                packing = SitePacking(context, whenPacked: sizeWarning.check)
+            }
+        } catch {
+            throw await packing.reported(over: error)
         }
-        try await builder?.engine.ping()
-        let edge = try host.edge.map { _ throws -> EdgeController in
-            try EdgeController(host: host, engine: engine, environment: environment, logger: logger)
-        }
-        try await edge?.requireRunning()
-        if edge != nil, options.port != nil || site.config.port != nil {
-            events(.warning("\(host.name) has an edge: the site is reached through it by name, and berth picks its "
-                + "two loopback ports itself; --port (or port: in berth.yml) is not used"))
-        }
-        if edge != nil, knownGateway == nil, let gateway = try await SiteNetwork(engine: engine).gateway() {
-            // The network did not exist (or could not be read) before packing: packed again with its gateway.
-            context = try site.buildContext(templates: templates, identity: identity, server: server,
-                                            baseImage: baseImage, trustedProxy: gateway)
-            (summary, manifest) = try await context.summaryAndManifest()
-        }
-        let deltaPrefetch = await prefetched
         // Everything from reading the site's current state to replacing it happens under the site's lock, so two
         // publishes of one site never interleave.
         let lock = DeployLock(engine: engine, identity: identity)
-        return try await lock.withLock(wait: options.lockWait, onWaiting: { holder in
-            events(.waitingForLock(holder: holder.description))
-        }) {
-            let plan = PublishPlan(sitePath: sitePath, options: options, identity: identity, server: server,
-                                   memory: memory, portRequest: portRequest, checkPath: site.config.checkPath,
-                                   context: context, summary: summary, manifest: manifest,
-                                   baseImage: baseImage.description, siteDomains: site.config.domains,
-                                   precompress: site.config.precompress, deltaPrefetch: deltaPrefetch)
-            return try await publishLocked(plan, timer: &timer)
+        let setup = PublishSetup(site: site, sitePath: sitePath, options: options, identity: identity, server: server,
+                                 memory: memory, portRequest: portRequest, context: context, packing: packing,
+                                 prefetching: prefetching, baseImage: baseImage.description)
+        do {
+            return try await lock.withLock(wait: options.lockWait, onWaiting: { holder in
+                events(.waitingForLock(holder: holder.description))
+            }) {
+                try await publishLocked(setup, timer: &timer)
+            }
+        } catch {
+            throw await packing.reported(over: error)
         }
     }
 
-    /// What one publish will do, settled before the engine's state is read.
-    struct PublishPlan {
+    /// A publish as settled before the site's digest is known: what `publishLocked` reads under the lock while
+    /// the site is still packed.
+    struct PublishSetup {
+        var site: Site
         var sitePath: String
         var options: PublishOptions
         var identity: SiteIdentity
         var server: ServerKind
         var memory: MemoryLimit
         var portRequest: PortRequest
-        var checkPath: String?
         var context: BuildContext
+        var packing: SitePacking
+        var prefetching: Task<DeltaPrefetch?, Never>
+        var baseImage: String
+    }
+
+    /// What one publish will do: its setup and the packed site, settled before the engine's state is read.
+    struct PublishPlan {
+        var setup: PublishSetup
         var summary: ContextSummary
         /// The site's files as packed (the next publish's delta starts from it).
         var manifest: SiteManifest
-        var baseImage: String
-        /// berth.yml's `domains`.
-        var siteDomains: [EdgeHostname] = []
-        /// berth.yml's `precompress`: the build derives files from the site's, so every publish is a full build.
-        var precompress = false
         /// The running version as read while the site was packed.
         var deltaPrefetch: DeltaPrefetch?
+
+        var checkPath: String? { setup.site.config.checkPath }
+        /// berth.yml's `domains`.
+        var siteDomains: [EdgeHostname] { setup.site.config.domains }
+        /// berth.yml's `precompress`: the build derives files from the site's, so every publish is a full build.
+        var precompress: Bool { setup.site.config.precompress }
     }
 
-    private func publishLocked(_ plan: PublishPlan, timer: inout StageTimer) async throws -> PublishResult {
+    private func publishLocked(_ setup: PublishSetup, timer: inout StageTimer) async throws -> PublishResult {
         let events = timer.events
-        let (identity, options, summary, memory, portRequest) =
-            (plan.identity, plan.options, plan.summary, plan.memory, plan.portRequest)
+        let (identity, options, memory, portRequest) = (setup.identity, setup.options, setup.memory, setup.portRequest)
         let buildEngine = builder?.engine ?? engine
-        // The site's images before the build (see `FailedImageCleanup`), listed while the site is recovered: the
-        // recovery only removes images, and one it removes is not this publish's to clean up either.
+        // Read while the site is still packed. The site's images before the build (see `FailedImageCleanup`) are
+        // listed while the site is recovered: the recovery only removes images, and one it removes is not this
+        // publish's to clean up either.
         async let siteImagesBefore = FailedImageCleanup.siteImages(identity, on: buildEngine)
-        let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
+        async let recoveredState = recoverAndRead(identity)
+        let packed = try await setup.packing.value
+        timer.finish(.pack, at: packed.finished)
+        let plan = PublishPlan(setup: setup, summary: packed.summary, manifest: packed.manifest,
+                               deltaPrefetch: await setup.prefetching.value)
+        let summary = plan.summary
+        let (recovered, existing) = try await recoveredState
         for action in recovered { events(.warning("recovered from an interrupted publish: \(action)")) }
-        let existing = try await existingContainer(identity)
         let hostnames = try await edgeHostnames(identity, options: options, siteDomains: plan.siteDomains)
         let registry = options.registry.flatMap { $0.isEmpty ? nil : $0 }
-        let base = try await prepareBaseImage(plan.baseImage, on: buildEngine, pull: options.pullBaseImage,
+        let base = try await prepareBaseImage(plan.setup.baseImage, on: buildEngine, pull: options.pullBaseImage,
                                               registry: registry, timer: &timer)
         if let existing, existing.labels[EdgeLabel.domains] == hostnames.map(EdgeLabel.value),
            let result = upToDate(existing, identity: identity, digest: summary.digest, base: base,
@@ -153,7 +174,7 @@ public struct Publisher: Sendable {
         // Read while the registry's credentials are checked: whether this version's image exists.
         async let imageBefore = buildEngine.inspectImage(image)
         let registryAuth = try await registryAuthHeader(registry, checkedBy: buildEngine)
-        var labels = identity.labels(digest: summary.digest, version: version, server: plan.server)
+        var labels = identity.labels(digest: summary.digest, version: version, server: plan.setup.server)
             .merging(base.labels) { _, base in base }
         labels[BerthLabel.checkPath] = plan.checkPath
         labels[EdgeLabel.domains] = hostnames.map(EdgeLabel.value)
@@ -163,7 +184,7 @@ public struct Publisher: Sendable {
         buildLabels[BerthLabel.digest] = summary.digest
         buildLabels[BerthLabel.version] = version
         buildLabels[BerthLabel.checkPath] = plan.checkPath
-        buildLabels[DeltaLabel.recipe] = plan.context.recipeDigest
+        buildLabels[DeltaLabel.recipe] = plan.setup.context.recipeDigest
         if let tag = options.tag {
             var hosts: [(name: String, engine: DockerEngine)] = [(host.name, engine)]
             if let builder { hosts.append((builder.host.name, builder.engine)) }
@@ -187,7 +208,7 @@ public struct Publisher: Sendable {
         // `latest` moves only once the new version serves (see `markLatest`).
         let buildOptions = BuildOptions(tags: [image] + (builder == nil ? pendingMark : []), labels: buildLabels)
         let deltaPlan = await DeltaPlanner(host: host, engine: engine, environment: environment).plan(
-            existing: existing, recipe: plan.context.recipeDigest, base: base, manifest: plan.manifest,
+            existing: existing, recipe: plan.setup.context.recipeDigest, base: base, manifest: plan.manifest,
             versionExists: madeImage.existedBefore, precompress: plan.precompress, prefetched: plan.deltaPrefetch)
         var imagePath = deltaPlan.choice
         // A delta is made where the running version's layers are: on the target, even with a build host.
@@ -198,8 +219,8 @@ public struct Publisher: Sendable {
         do {
             if let basis = deltaPlan.basis {
                 do {
-                    let made = try await DeltaImage(basis: basis, siteRoot: plan.context.tree.root,
-                                                    sitePath: plan.sitePath)
+                    let made = try await DeltaImage(basis: basis, siteRoot: plan.setup.context.tree.root,
+                                                    sitePath: plan.setup.sitePath)
                         .make(on: engine, labels: buildLabels, tags: [image] + pendingMark)
                     for (stage, seconds) in made.seconds { timer.record(stage, seconds: seconds) }
                     imageEngine = engine
@@ -210,7 +231,7 @@ public struct Publisher: Sendable {
             events(.imagePath(imagePath))
             if imagePath.path == .full {
             let stream = try await BuildCacheRace.retrying(warn: { events(.warning($0)) }) { _ in
-                let stream = plan.context.stream()
+                let stream = plan.setup.context.stream()
                 let upload = CountedUpload(stream) { sent in
                     events(.progress(.build, EngineProgress(id: nil, status: EngineProgress.sendingContext,
                                                             current: sent, total: summary.byteCount)))
@@ -226,14 +247,14 @@ public struct Publisher: Sendable {
             }
             // The digest labels the image; if the files changed between the two passes it would label other content.
             guard stream.summary?.digest == summary.digest else {
-                throw PublishError.siteChangedDuringPublish(site: plan.sitePath)
+                throw PublishError.siteChangedDuringPublish(site: plan.setup.sitePath)
             }
             }
             timer.finish(.build)
 
             let replacement = Replacement(host: host, engine: engine, probe: probe, logger: logger,
                                           identity: identity, existing: existing)
-            let newVersion = Replacement.Version(image: image, server: plan.server, memory: memory,
+            let newVersion = Replacement.Version(image: image, server: plan.setup.server, memory: memory,
                                                  portRequest: portRequest, labels: labels, checkPath: plan.checkPath)
             let staged: Replacement.Staged
             if let registry, builder == nil || imagePath.path == .delta {
@@ -292,6 +313,12 @@ public struct Publisher: Sendable {
             containerName: identity.containerName, image: image, digest: summary.digest, version: version,
             url: replaced.url, memoryLimit: memory.bytes, upToDate: false, stageSeconds: timer.seconds,
             removedVersions: removedVersions, switchSeconds: replaced.switchSeconds, imagePath: imagePath)
+    }
+
+    /// Recovers the site from an interrupted publish (see `SiteRecovery`), then reads its current container.
+    private func recoverAndRead(_ identity: SiteIdentity) async throws -> (recovered: [String], existing: ContainerInspect?) {
+        let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
+        return (recovered, try await existingContainer(identity))
     }
 
     /// The site's current container, if any. A container of that name that is not this site's is never touched.
@@ -457,9 +484,10 @@ struct StageTimer {
         seconds.merge(other.seconds) { _, theirs in theirs }
     }
 
-    mutating func finish(_ stage: PublishStage) {
+    /// Ends a stage now, or at the instant it ended when that was noticed later.
+    mutating func finish(_ stage: PublishStage, at end: ContinuousClock.Instant? = nil) {
         guard let start = started[stage] else { return }
-        let elapsed = clock.now - start
+        let elapsed = (end ?? clock.now) - start
         let value = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         seconds[stage.rawValue] = (value * 1000).rounded() / 1000
         logger.info("\(stage.rawValue) finished", metadata: ["seconds": "\(seconds[stage.rawValue] ?? 0)"])

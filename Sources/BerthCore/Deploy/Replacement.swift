@@ -5,7 +5,8 @@ import Logging
 ///
 /// The new version first runs as `…--next` on a staging port, with restart policy "no" so that nothing ever brings
 /// it back by itself, and is checked there while the previous version keeps serving. Only then does `Switchover`
-/// move the site's name and port to a container of the same image. A version that fails its check (or crashes,
+/// move the site's name and port to a container of the same image: without an edge, one started beside the staging
+/// container on the parking network, where it holds no port (`prepareFinal`). A version that fails its check (or crashes,
 /// noticed at once) is removed and the previous one was never touched. A staging container that passed its check
 /// has done its work: its removal begins at once and runs beside the switch.
 struct Replacement {
@@ -29,8 +30,8 @@ struct Replacement {
         /// From stopping the previous container to the new one's first 200 on the site's port; nil when there was
         /// no previous container running.
         var switchSeconds: Double?
-        /// The staging container's removal, begun once it passed its check; awaited before the site's lock is
-        /// released.
+        /// The staging container's removal, begun once it passed its check (and the new container leaving the
+        /// parking network); awaited before the site's lock is released.
         var stagingRemoval: Task<Void, Never>
     }
 
@@ -66,6 +67,8 @@ struct Replacement {
         var network: String
         var sitePorts: [Int]
         var edgePlan: EdgePlan?
+        /// The final container started ahead on the parking network (see `prepareFinal`), if it was.
+        var prepared: String?
 
         func spec(on host: DockerHost, port: Int?, restart: RestartPolicy,
                   extraLabels: [String: String]) -> ContainerCreate {
@@ -96,10 +99,20 @@ struct Replacement {
         let edgePlan: EdgePlan?
         if host.edge != nil { edgePlan = try await planEdge(labels: version.labels) } else { edgePlan = nil }
         let avoided = Set(edgePlan?.reserved ?? Array(sitePorts.prefix(1)))
-        let staging = try await startStaging(avoiding: avoided) { [host] port in
-            version.spec(on: host, network: network, port: port, restart: .no,
-                         extraLabels: [Self.previousStateLabel: previousState])
+        // Without an edge, the final container starts beside the staging one, on the parking network where it holds
+        // no port: the switch then only moves the port (see `prepareFinal`).
+        async let preparedFinal = edgePlan == nil ? prepareFinal(version, ports: sitePorts) : nil
+        let staging: (id: String, port: Int)
+        do {
+            staging = try await startStaging(avoiding: avoided) { [host] port in
+                version.spec(on: host, network: network, port: port, restart: .no,
+                             extraLabels: [Self.previousStateLabel: previousState])
+            }
+        } catch {
+            await discardPrepared(await preparedFinal)
+            throw error
         }
+        let prepared = await preparedFinal
         if let edgePlan {
             do {
                 try await confirmClaim(edgePlan.hostnames)
@@ -118,13 +131,14 @@ struct Replacement {
                                               timeout: checkTimeout).run()
         } catch {
             let logs = await discard(staging.id)
+            await discardPrepared(prepared)
             if error is CancellationError { throw error }
             throw PublishError.checkFailed(url: stagingURL, reason: ServeCheck.reason(for: error), logs: logs,
                                            previous: previousUntouched)
         }
         let removal = edgePlan == nil ? Task { [self] in _ = await discard(staging.id, keepingLogs: false) } : nil
         return Staged(version: version, url: stagingURL, stagingID: staging.id, removal: removal, network: network,
-                      sitePorts: sitePorts, edgePlan: edgePlan)
+                      sitePorts: sitePorts, edgePlan: edgePlan, prepared: prepared)
     }
 
     /// Puts a staged version in place of the previous one (the rest of the check stage). The staging container's
@@ -150,7 +164,8 @@ struct Replacement {
                 let switchover = Switchover(host: host, engine: engine, probe: probe, logger: logger,
                                             identity: identity, previous: existing, checkTimeout: finalCheckTimeout,
                                             checkPath: checkPath)
-                switched = try await switchover.run(ports: staged.sitePorts, portRequest: version.portRequest) {
+                switched = try await switchover.run(ports: staged.sitePorts, portRequest: version.portRequest,
+                                                    prepared: staged.prepared.map { ($0, staged.network) }) {
                     [host] port in
                     staged.spec(on: host, port: port, restart: .unlessStopped, extraLabels: [:])
                 }
@@ -164,8 +179,12 @@ struct Replacement {
             _ = try? await engine.removeImage(identity.pendingReference(version: version))
         }
         timer.finish(.check)
+        let removal = stagingRemoval(staged)
+        let cleanup = switched.leavingParking.map { leaving in
+            Task { await removal.value; await leaving.value }
+        } ?? removal
         return Outcome(containerID: switched.id, url: url ?? host.url(port: switched.port),
-                       switchSeconds: switched.gapSeconds, stagingRemoval: stagingRemoval(staged))
+                       switchSeconds: switched.gapSeconds, stagingRemoval: cleanup)
     }
 
     /// The staging container's removal: the one `stage` began, else (behind an edge) one begun now.
@@ -176,7 +195,43 @@ struct Replacement {
     /// Waits for the removal of a staged version that will not be switched to (the publish failed after staging
     /// it).
     func abandon(_ staged: Staged) async {
+        await discardPrepared(staged.prepared)
         await stagingRemoval(staged).value
+    }
+
+    /// The new version's final container, created and started on the host's parking network while its staging
+    /// container starts and is checked, so that the switch does not wait for a container to start: on the
+    /// parking network alone the engine publishes none of its ports, and joining the sites' network at the
+    /// switch publishes the site's port (`Switchover`). Only for a site whose running container holds one known
+    /// port; nil whenever anything goes wrong, and the switch starts a final container as before.
+    func prepareFinal(_ version: Version, ports: [Int]) async -> String? {
+        guard let existing, existing.state.running, ports.count == 1 else { return nil }
+        let (engine, identity, host, logger) = (engine, identity, host, logger)
+        return await uncancelled {
+            var created: String?
+            do {
+                let parking = try await SiteNetwork.parking(engine: engine).ensure()
+                let id = try await engine.createContainer(
+                    name: identity.preparedContainerName,
+                    config: version.spec(on: host, network: parking, port: ports[0], restart: .unlessStopped,
+                                         extraLabels: [:]))
+                created = id
+                try await engine.startContainer(id)
+                return id
+            } catch {
+                logger.info("the final container was not started ahead; the switch starts it",
+                            metadata: ["reason": "\(error)"])
+                if let created { try? await engine.removeContainer(created, force: true) }
+                return nil
+            }
+        }
+    }
+
+    /// Removes a final container started ahead for a version that will not be switched to.
+    func discardPrepared(_ id: String?) async {
+        guard let id else { return }
+        let engine = engine
+        await uncancelled { try? await engine.removeContainer(id, force: true) }
     }
 
     /// How the site sits behind the host's edge: its names (from the labels the publish gives, else the ones it

@@ -143,7 +143,7 @@ public struct SiteControl: Sendable {
             // Read again under the lock: a publish that held it may have replaced the container or added a version.
             let recovery = SiteRecovery(host: host, engine: engine, identity: identity)
             let found = try await recovery.containers()
-            for leftover in [found.staging, found.parked].compactMap({ $0 }) {
+            for leftover in [found.staging, found.prepared, found.parked].compactMap({ $0 }) {
                 try await engine.removeContainer(leftover.id, force: true)
             }
             if let container = found.site {

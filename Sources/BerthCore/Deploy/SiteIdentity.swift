@@ -35,6 +35,10 @@ public struct SiteIdentity: Sendable, Hashable, CustomStringConvertible {
     /// A new version's container while it is checked beside the running one: `berth--USER--SITE--next`.
     public var stagingContainerName: String { "\(containerName)--next" }
 
+    /// A new version's final container, started ahead on the parking network while its staging one is checked:
+    /// `berth--USER--SITE--next.final` (a dot no site name holds); it takes the site's name at the switch.
+    public var preparedContainerName: String { "\(stagingContainerName).final" }
+
     /// The previous version's container while the new one takes over its name and port: `berth--USER--SITE--old`;
     /// removed once the new one serves, renamed back if it does not.
     public var parkedContainerName: String { "\(containerName)--old" }

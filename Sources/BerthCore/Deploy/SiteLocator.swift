@@ -12,6 +12,7 @@ public struct SiteContainer: Sendable, Equatable {
         case identity.containerName, identity.legacyContainerName: return .site
         case identity.stagingContainerName, identity.legacyStagingContainerName: return .staging
         case identity.parkedContainerName: return .parked
+        case identity.preparedContainerName: return .prepared
         default: return nil
         }
     }
@@ -43,11 +44,11 @@ public struct SiteLocator: Sendable {
 
     /// What a site's container is to it: the site itself, or what a publish under way (or killed) has beside it.
     enum ContainerRole {
-        case site, staging, parked
+        case site, staging, parked, prepared
     }
 
     /// Every container of berth's sites under one of the names a site's containers have: the site's own, and the
-    /// staging and parked containers of a replacement under way or interrupted.
+    /// staging, prepared and parked containers of a replacement under way or interrupted.
     func allContainers(user: String? = nil, site: String? = nil) async throws -> [SiteContainer] {
         var filters = [BerthLabel.site]
         if let user { filters.append("\(BerthLabel.user)=\(user)") }

@@ -11,6 +11,8 @@ import Logging
 ///   of an older berth stopped it before its check).
 /// - the previous container parked as `…--old`, with or without a new container under the site's name: the switch
 ///   had not committed. The new container goes and the parked one gets its name back (and is started if it ran).
+/// - a final container started ahead under `…--next.final` (on the parking network, holding no port): the new
+///   version had not taken over. It goes.
 /// - only a staging container: a first publish never served. It goes; the site has no container.
 ///
 /// Every command that changes a site recovers it first, holding the site's deploy lock, so it never mistakes a
@@ -27,8 +29,10 @@ struct SiteRecovery {
         var site: ContainerInspect?
         var staging: ContainerInspect?
         var parked: ContainerInspect?
+        /// A final container started ahead while the staging one was checked (see `Replacement`).
+        var prepared: ContainerInspect?
 
-        var hasLeftovers: Bool { staging != nil || parked != nil }
+        var hasLeftovers: Bool { staging != nil || parked != nil || prepared != nil }
     }
 
     func containers() async throws -> Containers {
@@ -47,11 +51,12 @@ struct SiteRecovery {
         async let staging = owned(identity.stagingContainerName)
         async let legacyStaging = owned(identity.legacyStagingContainerName)
         async let parked = owned(identity.parkedContainerName)
+        async let prepared = owned(identity.preparedContainerName)
         let current = try await site
         let currentStaging = try await staging
         return Containers(site: current == nil ? try await legacySite : current,
                           staging: currentStaging == nil ? try await legacyStaging : currentStaging,
-                          parked: try await parked)
+                          parked: try await parked, prepared: try await prepared)
     }
 
     /// Recovers the site if a replacement was interrupted, and removes images of versions that never served.
@@ -66,6 +71,11 @@ struct SiteRecovery {
             try await remove(staging)
             actions.append("removed \(identity.stagingContainerName), the unchecked new version of an interrupted "
                 + "publish or rollback")
+        }
+        if let prepared = found.prepared {
+            try await remove(prepared)
+            actions.append("removed \(identity.preparedContainerName), the unchecked new version's container of an "
+                + "interrupted publish or rollback")
         }
         var site = found.site
         if let parked = found.parked {

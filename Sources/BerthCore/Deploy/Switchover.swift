@@ -5,7 +5,7 @@ import Logging
 /// container to the new one's first 200 on the site's port, a window that is measured and reported.
 ///
 /// The previous container is parked under `parkedContainerName` (while it still runs) so that the new one can be
-/// created under the site's name beforehand; removing the parked container is the commit. Until then every
+/// created (or, started ahead on the parking network, renamed) under the site's name beforehand; removing the parked container is the commit. Until then every
 /// failure, and a later recovery after a killed publish, puts the parked container back.
 struct Switchover {
     let host: DockerHost
@@ -27,13 +27,30 @@ struct Switchover {
         var id: String
         var port: Int
         var gapSeconds: Double?
+        /// The site's new container leaving the parking network, when it was started there; to be awaited before
+        /// the site's lock is released.
+        var leavingParking: Task<Void, Never>?
     }
 
     /// - Parameters:
     ///   - ports: where the site's container may publish, best first (one port when the site has one).
+    ///   - prepared: the new version's final container, already running on the parking network (see
+    ///     `Replacement.prepareFinal`), and the sites' network it joins to take the port. The switch owns it: it
+    ///     is the site's container afterwards, or removed.
     ///   - spec: the new container on a port.
-    func run(ports: [Int], portRequest: PortRequest, spec: (Int) -> ContainerCreate) async throws -> Outcome {
+    func run(ports: [Int], portRequest: PortRequest, prepared: (id: String, siteNetwork: String)? = nil,
+             spec: (Int) -> ContainerCreate) async throws -> Outcome {
         let wasRunning = previous?.state.running ?? false
+        if let prepared {
+            if let previous, wasRunning, ports.count == 1,
+               let ready = try? await engine.inspectContainer(prepared.id), ready.state.running,
+               ready.state.status != "restarting", (ready.restartCount ?? 0) == 0 {
+                return try await takeOver(from: previous, prepared: prepared.id, siteNetwork: prepared.siteNetwork,
+                                          port: ports[0])
+            }
+            // It stopped, or is not needed after all: the switch starts a final container as before.
+            try? await engine.removeContainer(prepared.id, force: true)
+        }
         if let previous {
             try await engine.renameContainer(previous.id, to: identity.parkedContainerName)
         }
@@ -90,6 +107,73 @@ struct Switchover {
             throw error
         }
         throw PublishError.noFreePort(host: host.name, range: host.ports)
+    }
+
+    /// The switch with a final container already running on the parking network: it takes the site's name, the
+    /// previous container stops, and joining the sites' network publishes the site's port for it. The gap is a
+    /// stop and a network join instead of a stop and a container start.
+    private func takeOver(from previous: ContainerInspect, prepared: String, siteNetwork: String, port: Int)
+        async throws -> Outcome
+    {
+        do {
+            try await engine.renameContainer(previous.id, to: identity.parkedContainerName)
+        } catch {
+            try? await engine.removeContainer(prepared, force: true)
+            throw error
+        }
+        let clock = ContinuousClock()
+        var stoppedAt: ContinuousClock.Instant?
+        var stopSeconds: Double?
+        do {
+            try await engine.renameContainer(prepared, to: identity.containerName)
+            let stopping = clock.now
+            stoppedAt = stopping
+            try await engine.stopContainer(previous.id, timeoutSeconds: 10)
+            stopSeconds = Self.seconds(clock.now - stopping)
+            try await engine.connectNetwork(siteNetwork, container: prepared)
+            if try await !publishes(prepared, port: port) {
+                // An engine that publishes ports only when a container starts: started again, now on the sites'
+                // network, it does.
+                logger.warning("joining the sites' network did not publish the site's port; starting the new container again",
+                               metadata: ["port": "\(port)"])
+                try await engine.stopContainer(prepared, timeoutSeconds: 10)
+                try await SiteNetwork(engine: engine).startContainer(prepared)
+            }
+        } catch {
+            let logs = await engine.lastLogLines(prepared)
+            let failure = await portError(error, port: port) ?? error
+            throw await putBack(prepared, wasRunning: true, stopped: stoppedAt != nil, failure: failure, logs: logs)
+        }
+        let url = ServeCheck.url(host.url(port: port), path: checkPath)
+        do {
+            try await ServeCheck.whileRunning(prepared, engine: engine, probe: probe, url: url, timeout: checkTimeout)
+                .run()
+        } catch {
+            let logs = await engine.lastLogLines(prepared)
+            throw await putBack(prepared, wasRunning: true, stopped: true, failure: error, logs: logs, url: url)
+        }
+        let gap = stoppedAt.map { Self.seconds(clock.now - $0) }
+        logger.info("switched", metadata: ["from stop to first 200 (s)": "\(gap.map { "\($0)" } ?? "-")",
+                                           "of which stopping (s)": "\(stopSeconds.map { "\($0)" } ?? "-")",
+                                           "final container": "started ahead"])
+        // The commit. Leaving the parking network (the site's container is then on the sites' network alone) runs
+        // on beside what follows the switch.
+        let (engine, logger) = (engine, logger)
+        let leaving = Task {
+            do {
+                try await engine.disconnectNetwork(SiteNetwork.parkingName, container: prepared)
+            } catch {
+                logger.warning("the site's container stays on the parking network too: \(error)")
+            }
+        }
+        try? await engine.removeContainer(previous.id, force: true)
+        return Outcome(id: prepared, port: port, gapSeconds: gap, leavingParking: leaving)
+    }
+
+    /// Whether the container publishes `port` on the host.
+    private func publishes(_ id: String, port: Int) async throws -> Bool {
+        let bindings = try await engine.inspectContainer(id)?.networkSettings?.ports ?? [:]
+        return bindings.values.contains { ($0 ?? []).contains { $0.hostPort == String(port) } }
     }
 
     /// Undoes the switch, even when the publish was cancelled: removes the new container, gives the previous one

@@ -35,6 +35,8 @@ public protocol ContainerEngine: Sendable {
     func listNetworks(named name: String) async throws -> [NetworkInspect]
     func createNetwork(_ network: NetworkCreate) async throws -> String
     func removeNetwork(_ name: String) async throws
+    func connectNetwork(_ network: String, container: String) async throws
+    func disconnectNetwork(_ network: String, container: String) async throws
 }
 
 /// The defaults `DockerEngine`'s own methods have, for callers that hold `any ContainerEngine`.

@@ -7,13 +7,16 @@ public struct NetworkCreate: Encodable, Sendable, Equatable {
     /// Driver options, e.g. `com.docker.network.bridge.enable_icc`.
     public var options: [String: String]
     public var labels: [String: String]
+    /// A network with no route out: the engine publishes no port for a container on it alone.
+    public var `internal`: Bool
     /// Ask the engine to refuse a name in use. Engines before API 1.44 create a second network of the same name
     /// without it, and even with it when two requests come at the same moment.
     public var checkDuplicate: Bool
 
     public init(name: String, driver: String = "bridge", options: [String: String] = [:],
-                labels: [String: String] = [:], checkDuplicate: Bool = true) {
+                labels: [String: String] = [:], internal: Bool = false, checkDuplicate: Bool = true) {
         self.name = name
+        self.internal = `internal`
         self.driver = driver
         self.options = options
         self.labels = labels
@@ -25,6 +28,7 @@ public struct NetworkCreate: Encodable, Sendable, Equatable {
         case driver = "Driver"
         case options = "Options"
         case labels = "Labels"
+        case `internal` = "Internal"
         case checkDuplicate = "CheckDuplicate"
     }
 
@@ -34,6 +38,7 @@ public struct NetworkCreate: Encodable, Sendable, Equatable {
         try container.encode(driver, forKey: .driver)
         try container.encode(options, forKey: .options)
         try container.encode(labels, forKey: .labels)
+        try container.encode(`internal`, forKey: .internal)
         try container.encode(checkDuplicate, forKey: .checkDuplicate)
     }
 }
@@ -47,6 +52,7 @@ public struct NetworkInspect: Decodable, Sendable, Equatable {
     public var driver: String
     public var options: [String: String]?
     public var labels: [String: String]?
+    public var `internal`: Bool?
     public var ipam: IPAM?
 
     /// The network's address plan: its subnets and their gateways.
@@ -76,6 +82,7 @@ public struct NetworkInspect: Decodable, Sendable, Equatable {
         case driver = "Driver"
         case options = "Options"
         case labels = "Labels"
+        case `internal` = "Internal"
     }
 }
 
@@ -109,6 +116,23 @@ extension DockerEngine {
         var request = EngineRequest(method: .POST, path: "/networks/create")
         try request.setJSONBody(network)
         return try await sendForJSON(request, as: NetworkCreated.self, operation: "create the network \(network.name)").id
+    }
+
+    /// Joins a container to a network. A running container that had no published port (it was on an internal
+    /// network alone) gets its port bindings now, or the call fails when a port is taken.
+    public func connectNetwork(_ network: String, container: String) async throws {
+        var request = EngineRequest(method: .POST, path: "/networks/\(EngineQuery.percentEncodePath(network))/connect")
+        try request.setJSONBody(["Container": container])
+        try await send(request, operation: "connect the container \(container) to the network \(network)",
+                       notFound: "network \(network) or container \(container)")
+    }
+
+    public func disconnectNetwork(_ network: String, container: String) async throws {
+        var request = EngineRequest(method: .POST,
+                                    path: "/networks/\(EngineQuery.percentEncodePath(network))/disconnect")
+        try request.setJSONBody(["Container": container])
+        try await send(request, operation: "disconnect the container \(container) from the network \(network)",
+                       notFound: "network \(network) or container \(container)")
     }
 
     public func removeNetwork(_ name: String) async throws {

@@ -54,7 +54,7 @@ actor FakeContainerEngine: ContainerEngine {
     private var serial = 0
     private var nextEphemeralPort = 49_000
     /// The state-changing calls made, in order, as "create NAME", "start NAME", "stop NAME", "remove NAME",
-    /// "rename OLD NEW", "tag REF", "untag REF", "lease NAME".
+    /// "rename OLD NEW", "tag REF", "untag REF", "lease NAME", "connect NAME", "disconnect NAME".
     private(set) var calls: [String] = []
     private var faults: [@Sendable (String, Int) -> Fault?] = []
     private(set) var killed = false
@@ -150,22 +150,8 @@ actor FakeContainerEngine: ContainerEngine {
         try await call("start \(containers[key]!.name)")
         guard var container = containers[key] else { throw EngineError.notFound("container \(id)") }
         if container.status == "running" || container.status == "restarting" { return }
-        let wanted = container.config.hostConfig.portBindings.values.flatMap { $0 }.first?.hostPort
-        var port: Int?
-        if let wanted, let number = Int(wanted) {
-            if let holder = containers.values.first(where: {
-                $0.id != key && ($0.status == "running" || $0.status == "restarting") && $0.boundPort == number
-            }) {
-                _ = holder
-                throw EngineError.api(operation: "start the container \(id)", status: 500, message:
-                    "driver failed programming external connectivity on endpoint \(container.name): Bind for "
-                    + "127.0.0.1:\(number) failed: port is already allocated")
-            }
-            port = number
-        } else if wanted != nil {
-            nextEphemeralPort += 1
-            port = nextEphemeralPort
-        }
+        // On an internal network alone the engine publishes no port: joining another network publishes it.
+        let port = isInternal(container.config.hostConfig.networkMode) ? nil : try bind(container, key: key)
         container.boundPort = port
         switch images[container.imageID]?.server ?? .serves {
         case .serves, .answers:
@@ -365,7 +351,53 @@ actor FakeContainerEngine: ContainerEngine {
         return [ImageRemoval(untagged: normalized, deleted: id)]
     }
 
+    /// The host port a container publishes when it starts (or joins a network that is not internal), or the
+    /// engine's refusal when a running container holds it.
+    private func bind(_ container: Container, key: String) throws -> Int? {
+        let wanted = container.config.hostConfig.portBindings.values.flatMap { $0 }.first?.hostPort
+        guard let wanted else { return nil }
+        guard let number = Int(wanted) else {
+            nextEphemeralPort += 1
+            return nextEphemeralPort
+        }
+        if containers.values.contains(where: {
+            $0.id != key && ($0.status == "running" || $0.status == "restarting") && $0.boundPort == number
+        }) {
+            throw EngineError.api(operation: "start the container \(container.id)", status: 500, message:
+                "driver failed programming external connectivity on endpoint \(container.name): Bind for "
+                + "127.0.0.1:\(number) failed: port is already allocated")
+        }
+        return number
+    }
+
+    private func isInternal(_ network: String?) -> Bool {
+        networks.first { $0.id == network || $0.name == network }?.internal ?? false
+    }
+
     // MARK: Networks
+
+    /// Whether joining a network publishes a running container's ports (as Docker 20.10 does), or only a start
+    /// does.
+    private var publishesPortsOnJoin = true
+
+    func publishPortsOnlyAtStart() {
+        publishesPortsOnJoin = false
+    }
+
+    func connectNetwork(_ network: String, container id: String) async throws {
+        let key = try resolve(id)
+        try await call("connect \(containers[key]!.name)")
+        containers[key]?.config.hostConfig.networkMode = network
+        guard publishesPortsOnJoin, let container = containers[key], !isInternal(network), container.boundPort == nil,
+              container.status == "running" else { return }
+        let port = try bind(container, key: key)
+        containers[key]?.boundPort = port
+    }
+
+    func disconnectNetwork(_ network: String, container id: String) async throws {
+        let key = try resolve(id)
+        try await call("disconnect \(containers[key]!.name)")
+    }
 
     func listNetworks(named name: String) async throws -> [NetworkInspect] {
         try checkAlive()
@@ -377,7 +409,7 @@ actor FakeContainerEngine: ContainerEngine {
         serial += 1
         let id = "net\(serial)"
         networks.append(NetworkInspect(id: id, name: network.name, created: nil, driver: "bridge",
-                                       options: network.options, labels: network.labels))
+                                       options: network.options, labels: network.labels, internal: network.internal))
         return id
     }
 
@@ -452,9 +484,12 @@ struct FakeSiteProbe: SiteProbe {
     let engine: FakeContainerEngine
     /// Every URL asked, when set.
     var asked: Recorder<String>? = nil
+    /// Runs before every request, when set.
+    var before: (@Sendable () async -> Void)? = nil
 
     func get(_ url: String) async throws -> (code: Int, reason: String) {
         asked?.add(url)
+        await before?()
         guard let port = URLComponents(string: url)?.port else { throw FakeConnectionRefused(port: 0) }
         return try await engine.answer(port: port)
     }

@@ -16,6 +16,7 @@ struct FakeDeploy {
                                        processID: 4_194_000, startTime: 1, machine: "here", user: "ci")
 
     var siteName: String { identity.containerName }
+    var preparedName: String { identity.preparedContainerName }
 
     func reference(_ version: String) -> String { "alice/blog:\(version)" }
 

@@ -34,13 +34,13 @@ final class BackgroundBerth {
     func stderr() throws -> String { try stderrFile.contents() }
 
     /// Waits until `condition` holds, checking every 50 ms; false when `timeout` passes first.
-    static func eventually(within timeout: Duration, _ condition: () throws -> Bool) async throws -> Bool {
+    static func eventually(within timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if try condition() { return true }
+            if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return try condition()
+        return try await condition()
     }
 
     /// Sends `signal` and waits for the process to end; its exit status, or nil if it is still running after
