@@ -46,6 +46,17 @@ struct BaseImageTests {
         #expect(!new.isBase(of: old.labels))
         #expect(!old.isBase(of: [:]), "a site built before the base was recorded is rebuilt")
     }
+
+    @Test("a check_path gives the same files a version of their own, one per path, the same each time")
+    func versionWithCheckPath() {
+        let summary = ContextSummary(digest: "sha256:" + String(repeating: "ab", count: 32), byteCount: 1)
+        let base = BaseImage(reference: "nginx:1", id: "sha256:111111aaaa")
+        let about = base.version(of: summary, checkPath: "/about/")
+        #expect(about.hasPrefix("abababababab-111111-") && about.count == "abababababab-111111-".count + 8, "\(about)")
+        #expect(about == base.version(of: summary, checkPath: "/about/"))
+        #expect(about != base.version(of: summary, checkPath: "/health.html"))
+        #expect(base.version(of: summary, checkPath: nil) == "abababababab-111111", "without one, as before")
+    }
 }
 
 @Suite("Large build contexts")

@@ -59,4 +59,34 @@ struct ServeCheckTests {
             }
         }
     }
+
+    @Test("a change to check_path alone is a new version, checked on the new path; back again is the first version, with no image left untagged",
+          .timeLimit(.minutes(5)))
+    func checkPathAloneChanged() async throws {
+        try await PublishFixture.run { fixture in
+            let site = try fixture.copyOfSite()
+            let first = try OperateTests.publish(fixture, site)
+            let firstVersion = try #require(first["version"] as? String)
+
+            try "check_path: /about/\n".write(toFile: site + "/berth.yml", atomically: true, encoding: .utf8)
+            let changed = try OperateTests.publish(fixture, site)
+            #expect(changed["upToDate"] as? Bool == false, "not up to date: \(changed)")
+            let changedVersion = try #require(changed["version"] as? String)
+            #expect(changedVersion != firstVersion)
+            let identity = SiteIdentity(user: fixture.user, site: "hello")
+            let container = try #require(try await fixture.engine.inspectContainer(identity.containerName))
+            #expect(container.labels[BerthLabel.checkPath] == "/about/", "start and rollback check the new path")
+            let again = try OperateTests.publish(fixture, site)
+            #expect(again["upToDate"] as? Bool == true, "\(again)")
+
+            try FileManager.default.removeItem(atPath: site + "/berth.yml")
+            let back = try OperateTests.publish(fixture, site)
+            #expect(back["upToDate"] as? Bool == false)
+            #expect(back["version"] as? String == firstVersion, "the first version again")
+            let images = try await fixture.engine.listImages(labelFilters: ["\(BerthLabel.user)=\(fixture.user)"])
+            #expect(images.allSatisfy { !($0.repoTags ?? []).filter { $0 != "<none>:<none>" }.isEmpty },
+                    "no image of the site is left untagged: \(images.map(\.repoTags))")
+            #expect(images.count == 2, "\(images.map(\.repoTags))")
+        }
+    }
 }

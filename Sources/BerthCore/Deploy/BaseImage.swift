@@ -24,9 +24,13 @@ public struct BaseImage: Sendable, Equatable {
     }
 
     /// The version tag of a build of `summary` on this base: the context digest's first 12 hex digits, a dash,
-    /// and the base image ID's first 6, so that a rebuild on a new base never takes the tag of the old build.
-    public func version(of summary: ContextSummary) -> String {
-        summary.version + "-" + String(id.drop { $0 != ":" }.dropFirst().prefix(6))
+    /// and the base image ID's first 6, so that a rebuild on a new base never takes the tag of the old build. A
+    /// site with a `check_path` adds a dash and the first 8 hex digits of its SHA-256: the path is a label of the
+    /// image, so the same files checked on another path are another image, and must not take the tag of the first.
+    public func version(of summary: ContextSummary, checkPath: String? = nil) -> String {
+        let version = summary.version + "-" + String(id.drop { $0 != ":" }.dropFirst().prefix(6))
+        guard let checkPath else { return version }
+        return version + "-" + String(ContentHasher.hex(of: Array(checkPath.utf8)).prefix(8))
     }
 
     /// `reference` as `engine` has it, or nil when it does not have it.

@@ -158,7 +158,8 @@ public struct Publisher: Sendable {
                                               registry: registry, timer: &timer)
         if let existing, existing.labels[EdgeLabel.domains] == hostnames.map(EdgeLabel.value),
            let result = upToDate(existing, identity: identity, digest: summary.digest, base: base,
-                                 memory: memory, portRequest: portRequest, stageSeconds: timer.seconds) {
+                                 checkPath: plan.checkPath, memory: memory, portRequest: portRequest,
+                                 stageSeconds: timer.seconds) {
             events(.upToDate(url: result.url))
             return result
         }
@@ -169,7 +170,7 @@ public struct Publisher: Sendable {
                     + "pass --registry, set BERTH_REGISTRY, or name one in the hosts file")
         }
         let repository = identity.repository(registry: registry)
-        let version = options.tag ?? base.version(of: summary)
+        let version = options.tag ?? base.version(of: summary, checkPath: plan.checkPath)
         let image = "\(repository):\(version)"
         // Read while the registry's credentials are checked: whether this version's image exists.
         async let imageBefore = buildEngine.inspectImage(image)
@@ -345,11 +346,14 @@ public struct Publisher: Sendable {
     }
 
     /// A result when the running container already serves this exact content, built on this very base image,
-    /// with these settings.
+    /// with these settings (the same `check_path` too: it is its image's label, and checks it on start and
+    /// rollback).
     func upToDate(_ container: ContainerInspect, identity: SiteIdentity, digest: String, base: BaseImage,
-                  memory: MemoryLimit, portRequest: PortRequest, stageSeconds: [String: Double]) -> PublishResult? {
+                  checkPath: String?, memory: MemoryLimit, portRequest: PortRequest, stageSeconds: [String: Double])
+        -> PublishResult?
+    {
         guard container.state.running, container.labels[BerthLabel.digest] == digest, base.isBase(of: container.labels),
-              container.hostConfig.memory == memory.bytes,
+              container.labels[BerthLabel.checkPath] == checkPath, container.hostConfig.memory == memory.bytes,
               let port = Self.publishedPort(of: container)
         else { return nil }
         if case .fixed(let wanted) = portRequest, wanted != port { return nil }
