@@ -317,7 +317,9 @@ public struct Publisher: Sendable {
     }
 
     /// Recovers the site from an interrupted publish (see `SiteRecovery`), then reads its current container.
-    private func recoverAndRead(_ identity: SiteIdentity) async throws -> (recovered: [String], existing: ContainerInspect?) {
+    private func recoverAndRead(_ identity: SiteIdentity) async throws
+        -> (recovered: [String], existing: ContainerInspect?)
+    {
         let recovered = try await SiteRecovery(host: host, engine: engine, identity: identity, logger: logger).recover()
         return (recovered, try await existingContainer(identity))
     }

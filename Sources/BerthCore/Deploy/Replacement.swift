@@ -5,10 +5,10 @@ import Logging
 ///
 /// The new version first runs as `…--next` on a staging port, with restart policy "no" so that nothing ever brings
 /// it back by itself, and is checked there while the previous version keeps serving. Only then does `Switchover`
-/// move the site's name and port to a container of the same image: without an edge, one started beside the staging
-/// container on the parking network, where it holds no port (`prepareFinal`). A version that fails its check (or crashes,
-/// noticed at once) is removed and the previous one was never touched. A staging container that passed its check
-/// has done its work: its removal begins at once and runs beside the switch.
+/// move the site's name and port to a container of the same image: without an edge, one started beside the
+/// staging container on the parking network, where it holds no port (`prepareFinal`). A version that fails its
+/// check (or crashes, noticed at once) is removed and the previous one was never touched. A staging container
+/// that passed its check has done its work: its removal begins at once and runs beside the switch.
 struct Replacement {
     let host: DockerHost
     let engine: any ContainerEngine

@@ -5,8 +5,9 @@ import Logging
 /// container to the new one's first 200 on the site's port, a window that is measured and reported.
 ///
 /// The previous container is parked under `parkedContainerName` (while it still runs) so that the new one can be
-/// created (or, started ahead on the parking network, renamed) under the site's name beforehand; removing the parked container is the commit. Until then every
-/// failure, and a later recovery after a killed publish, puts the parked container back.
+/// created (or, started ahead on the parking network, renamed) under the site's name beforehand; removing the
+/// parked container is the commit. Until then every failure, and a later recovery after a killed publish, puts
+/// the parked container back.
 struct Switchover {
     let host: DockerHost
     let engine: any ContainerEngine
