@@ -66,7 +66,7 @@ final class FakePeer: @unchecked Sendable {
     private var held: [Int32] = []
 
     init(answer: [UInt8]?) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard listener >= 0 else { throw CocoaError(.fileWriteUnknown) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -5,13 +5,15 @@ import Glibc
 
 /// TCP on 127.0.0.1 at the socket level: connections for test clients that must see exactly what goes over the
 /// wire (or run on a thread of their own), and listeners that hold a port. The caller closes the descriptor.
+/// Sockets are close-on-exec: an engine a test restarts meanwhile (`test-hosts kill`/`up`) would otherwise inherit
+/// a held port and keep it after the test, failing the next run's test that holds the same port.
 enum LoopbackSocket {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
     static func connect(port: Int) throws(Failure) -> Int32 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw Failure(description: "socket: \(errno)") }
         var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {
@@ -29,7 +31,7 @@ enum LoopbackSocket {
 
     /// A socket listening on `port` (0: one the kernel picks) that never accepts; returns it and its port.
     static func listen(port: Int = 0) throws(Failure) -> (descriptor: Int32, port: Int) {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw Failure(description: "socket: \(errno)") }
         var address = loopback(port: port)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
