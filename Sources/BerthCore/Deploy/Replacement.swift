@@ -230,8 +230,7 @@ struct Replacement {
     /// Removes a final container started ahead for a version that will not be switched to.
     func discardPrepared(_ id: String?) async {
         guard let id else { return }
-        let engine = engine
-        await uncancelled { try? await engine.removeContainer(id, force: true) }
+        await discard(id, keepingLogs: false)
     }
 
     /// How the site sits behind the host's edge: its names (from the labels the publish gives, else the ones it
@@ -367,9 +366,7 @@ struct Replacement {
 
     /// The host port the engine bound for a container started with a port of its choosing.
     private func publishedPort(of id: String) async throws -> Int? {
-        guard let container = try await engine.inspectContainer(id) else { return nil }
-        let bindings = (container.networkSettings?.ports ?? [:]).values.compactMap { $0 }.flatMap { $0 }
-        return bindings.lazy.compactMap { $0.hostPort.flatMap(Int.init) }.first
+        try await engine.inspectContainer(id)?.publishedHostPorts.first
     }
 
     /// A staging container left by an interrupted publish of this same site (recovery normally removed it).

@@ -23,7 +23,7 @@ public struct SiteNetwork: Sendable {
     }
 
     /// Where a site's next container starts while the previous one still holds the site's port (see
-    /// `PreparedTakeover`): internal, so that the engine publishes no port for a container on it alone, and as
+    /// `Replacement.prepareFinal`): internal, so that the engine publishes no port for a container on it alone, and as
     /// isolated as the sites' network. Joining the sites' network later publishes the container's port.
     public static func parking(engine: any ContainerEngine) -> SiteNetwork {
         SiteNetwork(engine: engine, definition: parkingDefinition)

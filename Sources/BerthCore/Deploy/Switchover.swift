@@ -84,18 +84,9 @@ struct Switchover {
                 let failure = await portError(error, port: port) ?? error
                 throw await putBack(id, wasRunning: wasRunning, stopped: stoppedAt != nil, failure: failure, logs: logs)
             }
-            let url = ServeCheck.url(host.url(port: port), path: checkPath)
-            do {
-                try await ServeCheck.whileRunning(id, engine: engine, probe: probe, url: url, timeout: checkTimeout)
-                    .run()
-            } catch {
-                let logs = await engine.lastLogLines(id)
-                throw await putBack(id, wasRunning: wasRunning, stopped: stoppedAt != nil, failure: error, logs: logs,
-                                    url: url)
-            }
+            try await checkServes(id, port: port, wasRunning: wasRunning, stopped: stoppedAt != nil)
             let gap = stoppedAt.map { Self.seconds(clock.now - $0) }
-            logger.info("switched", metadata: ["from stop to first 200 (s)": "\(gap.map { "\($0)" } ?? "-")",
-                                               "of which stopping (s)": "\(stopSeconds.map { "\($0)" } ?? "-")"])
+            logSwitched(gap: gap, stopping: stopSeconds)
             if let previous {
                 // The commit: from here on the new version is the site's.
                 try? await engine.removeContainer(previous.id, force: true)
@@ -135,7 +126,7 @@ struct Switchover {
             if try await !publishes(prepared, port: port) {
                 // An engine that publishes ports only when a container starts: started again, now on the sites'
                 // network, it does.
-                logger.warning("joining the sites' network did not publish the site's port; starting the new container again",
+                logger.warning("joining the sites' network published no port; starting the container again",
                                metadata: ["port": "\(port)"])
                 try await engine.stopContainer(prepared, timeoutSeconds: 10)
                 try await SiteNetwork(engine: engine).startContainer(prepared)
@@ -145,18 +136,9 @@ struct Switchover {
             let failure = await portError(error, port: port) ?? error
             throw await putBack(prepared, wasRunning: true, stopped: stoppedAt != nil, failure: failure, logs: logs)
         }
-        let url = ServeCheck.url(host.url(port: port), path: checkPath)
-        do {
-            try await ServeCheck.whileRunning(prepared, engine: engine, probe: probe, url: url, timeout: checkTimeout)
-                .run()
-        } catch {
-            let logs = await engine.lastLogLines(prepared)
-            throw await putBack(prepared, wasRunning: true, stopped: true, failure: error, logs: logs, url: url)
-        }
+        try await checkServes(prepared, port: port, wasRunning: true, stopped: true)
         let gap = stoppedAt.map { Self.seconds(clock.now - $0) }
-        logger.info("switched", metadata: ["from stop to first 200 (s)": "\(gap.map { "\($0)" } ?? "-")",
-                                           "of which stopping (s)": "\(stopSeconds.map { "\($0)" } ?? "-")",
-                                           "final container": "started ahead"])
+        logSwitched(gap: gap, stopping: stopSeconds, extra: ["final container": "started ahead"])
         // The commit. Leaving the parking network (the site's container is then on the sites' network alone) runs
         // on beside what follows the switch.
         let (engine, logger) = (engine, logger)
@@ -171,10 +153,28 @@ struct Switchover {
         return Outcome(id: prepared, port: port, gapSeconds: gap, leavingParking: leaving)
     }
 
+    /// Asks the new container's site port until it answers 200; when it does not, the previous version is put
+    /// back and the error to throw says why.
+    private func checkServes(_ id: String, port: Int, wasRunning: Bool, stopped: Bool) async throws {
+        let url = ServeCheck.url(host.url(port: port), path: checkPath)
+        do {
+            try await ServeCheck.whileRunning(id, engine: engine, probe: probe, url: url, timeout: checkTimeout).run()
+        } catch {
+            let logs = await engine.lastLogLines(id)
+            throw await putBack(id, wasRunning: wasRunning, stopped: stopped, failure: error, logs: logs, url: url)
+        }
+    }
+
+    private func logSwitched(gap: Double?, stopping: Double?, extra: Logger.Metadata = [:]) {
+        logger.info("switched", metadata: extra.merging([
+            "from stop to first 200 (s)": "\(gap.map { "\($0)" } ?? "-")",
+            "of which stopping (s)": "\(stopping.map { "\($0)" } ?? "-")",
+        ]) { _, new in new })
+    }
+
     /// Whether the container publishes `port` on the host.
     private func publishes(_ id: String, port: Int) async throws -> Bool {
-        let bindings = try await engine.inspectContainer(id)?.networkSettings?.ports ?? [:]
-        return bindings.values.contains { ($0 ?? []).contains { $0.hostPort == String(port) } }
+        try await engine.inspectContainer(id)?.publishedHostPorts.contains(port) == true
     }
 
     /// Undoes the switch, even when the publish was cancelled: removes the new container, gives the previous one

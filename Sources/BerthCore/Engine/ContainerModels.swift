@@ -382,6 +382,12 @@ public struct ContainerInspect: Decodable, Sendable, Equatable {
     /// The name without Docker's leading `/`.
     public var plainName: String { name.hasPrefix("/") ? String(name.dropFirst()) : name }
 
+    /// The host ports the engine publishes for the container (any container port); empty while it publishes none.
+    public var publishedHostPorts: [Int] {
+        let bindings = (networkSettings?.ports ?? [:]).values.compactMap { $0 }.flatMap { $0 }
+        return bindings.compactMap { $0.hostPort.flatMap(Int.init) }
+    }
+
     /// The host bindings of a container port such as `80/tcp` (empty when it is not published).
     public func publishedBindings(of containerPort: String) -> [PortBinding] {
         (networkSettings?.ports?[containerPort] ?? nil) ?? []

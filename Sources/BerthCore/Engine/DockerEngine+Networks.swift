@@ -121,18 +121,23 @@ extension DockerEngine {
     /// Joins a container to a network. A running container that had no published port (it was on an internal
     /// network alone) gets its port bindings now, or the call fails when a port is taken.
     public func connectNetwork(_ network: String, container: String) async throws {
-        var request = EngineRequest(method: .POST, path: "/networks/\(EngineQuery.percentEncodePath(network))/connect")
-        try request.setJSONBody(["Container": container])
-        try await send(request, operation: "connect the container \(container) to the network \(network)",
-                       notFound: "network \(network) or container \(container)")
+        try await changeMembership("connect", network: network, container: container,
+                                   operation: "connect the container \(container) to the network \(network)")
     }
 
     public func disconnectNetwork(_ network: String, container: String) async throws {
+        try await changeMembership("disconnect", network: network, container: container,
+                                   operation: "disconnect the container \(container) from the network \(network)")
+    }
+
+    /// `POST /networks/{network}/connect` or `…/disconnect` of one container.
+    private func changeMembership(_ action: String, network: String, container: String, operation: String)
+        async throws
+    {
         var request = EngineRequest(method: .POST,
-                                    path: "/networks/\(EngineQuery.percentEncodePath(network))/disconnect")
+                                    path: "/networks/\(EngineQuery.percentEncodePath(network))/\(action)")
         try request.setJSONBody(["Container": container])
-        try await send(request, operation: "disconnect the container \(container) from the network \(network)",
-                       notFound: "network \(network) or container \(container)")
+        try await send(request, operation: operation, notFound: "network \(network) or container \(container)")
     }
 
     public func removeNetwork(_ name: String) async throws {
